@@ -1,0 +1,374 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/varde/varde/aggregator/internal/chdb"
+)
+
+// ErrNoEngine means the embedded engine was asked for but libchdb.so is not
+// where it was looked for.
+var ErrNoEngine = errors.New("store: the embedded ClickHouse engine (libchdb.so) is missing")
+
+// embedded runs SQL on chDB inside this process. The engine runs one
+// statement at a time per connection, so a small pool lets reads go on
+// while the writer inserts.
+type embedded struct {
+	pool   chan *engineConn
+	all    []*engineConn
+	closed sync.Once
+}
+
+// engineConn is a pooled connection and the statement time limit its
+// session is set to.
+type engineConn struct {
+	*chdb.Conn
+	limit int // max_execution_time in seconds; 0 = not set yet
+}
+
+// limitTo makes the engine itself stop a statement that runs past the
+// caller's deadline: a running statement cannot be abandoned in any other way.
+func (c *engineConn) limitTo(deadline time.Time) error {
+	secs := int(math.Ceil(time.Until(deadline).Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	if secs == c.limit {
+		return nil
+	}
+	if _, err := c.Query("SET max_execution_time = "+strconv.Itoa(secs), ""); err != nil {
+		return err
+	}
+	c.limit = secs
+	return nil
+}
+
+// embeddedConns is the pool size: enough for the writer, the read side and
+// background jobs to run at once on a small machine.
+const embeddedConns = 4
+
+// LibPath resolves where libchdb.so is looked for: the given path, else
+// $CHDB_LIB_PATH, else ./.cache/libchdb.so.
+func LibPath(path string) string {
+	if path != "" {
+		return path
+	}
+	if env := os.Getenv("CHDB_LIB_PATH"); env != "" {
+		return env
+	}
+	return filepath.Join(".cache", "libchdb.so")
+}
+
+func openEmbedded(dir, lib, database string) (*embedded, error) {
+	lib = LibPath(lib)
+	if err := chdb.Load(lib); err != nil {
+		return nil, fmt.Errorf("%w at %s (%v). Get it with `make .cache/libchdb.so` "+
+			"(npm pack @chdb/lib-linux-x64-gnu@26.5.3, then unpack libchdb.so from the tarball), "+
+			"point CHDB_LIB_PATH or --chdb-lib at it, or use --store clickhouse://... for a server",
+			ErrNoEngine, lib, err)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &embedded{pool: make(chan *engineConn, embeddedConns)}
+	setup := []string{
+		// Values are exchanged in UTC whatever the machine's zone is.
+		"SET session_timezone = 'UTC'",
+	}
+	if database != "" {
+		setup = append(setup, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(database), "USE "+quoteIdent(database))
+	}
+	for range embeddedConns {
+		c, err := chdb.Connect(dir)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		conn := &engineConn{Conn: c}
+		s.all = append(s.all, conn)
+		for _, q := range setup {
+			if _, err := conn.Query(q, ""); err != nil {
+				s.Close()
+				return nil, fmt.Errorf("store: %w", err)
+			}
+		}
+		s.pool <- conn
+	}
+	return s, nil
+}
+
+func (s *embedded) Backend() string { return "embedded" }
+
+// run executes one statement, giving up when ctx ends. The engine stops the
+// statement itself at the deadline (see limitTo).
+func (s *embedded) run(ctx context.Context, query, format string) ([]byte, error) {
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	type result struct {
+		out []byte
+		err error
+	}
+	var conn *engineConn
+	select {
+	case conn = <-s.pool:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("store: %w", ctx.Err())
+	}
+	done := make(chan result, 1)
+	dl, _ := ctx.Deadline()
+	go func() {
+		defer func() { s.pool <- conn }()
+		if err := conn.limitTo(dl); err != nil {
+			done <- result{nil, err}
+			return
+		}
+		out, err := conn.Query(query, format)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("store: %w", r.err)
+		}
+		return r.out, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("store: %w", ctx.Err())
+	}
+}
+
+func (s *embedded) Exec(ctx context.Context, query string, args ...any) error {
+	q, err := Bind(query, args...)
+	if err != nil {
+		return err
+	}
+	_, err = s.run(ctx, q, "")
+	return err
+}
+
+func (s *embedded) Ping(ctx context.Context) error {
+	_, err := s.run(ctx, "SELECT 1", "TSV")
+	return err
+}
+
+func (s *embedded) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	q, err := Bind(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.run(ctx, q, "JSONCompact")
+	if err != nil {
+		return nil, err
+	}
+	return decodeJSONCompact(out)
+}
+
+func (s *embedded) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) FORMAT JSONEachRow\n", table, strings.Join(columns, ", "))
+	for i, row := range rows {
+		if len(row) != len(columns) {
+			return fmt.Errorf("store: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
+		}
+		b.WriteByte('{')
+		for j, v := range row {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			name, _ := json.Marshal(columns[j])
+			b.Write(name)
+			b.WriteByte(':')
+			if err := appendJSON(&b, v); err != nil {
+				return fmt.Errorf("store: insert into %s: column %s: %w", table, columns[j], err)
+			}
+		}
+		b.WriteString("}\n")
+	}
+	_, err := s.run(ctx, b.String(), "")
+	if err != nil {
+		return fmt.Errorf("store: insert into %s: %w", table, err)
+	}
+	return nil
+}
+
+// appendJSON encodes a value the way JSONEachRow input reads it.
+func appendJSON(b *bytes.Buffer, v any) error {
+	switch v := v.(type) {
+	case time.Time:
+		b.WriteByte('"')
+		b.WriteString(v.UTC().Format("2006-01-02 15:04:05"))
+		b.WriteByte('"')
+		return nil
+	case Date:
+		b.WriteByte('"')
+		b.WriteString(time.Time(v).UTC().Format(time.DateOnly))
+		b.WriteByte('"')
+		return nil
+	case []byte:
+		v2, err := json.Marshal(string(v))
+		b.Write(v2)
+		return err
+	case bool:
+		if v {
+			b.WriteByte('1')
+		} else {
+			b.WriteByte('0')
+		}
+		return nil
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("cannot store %v", v)
+		}
+	case uint64:
+		b.WriteString(strconv.FormatUint(v, 10))
+		return nil
+	case int64:
+		b.WriteString(strconv.FormatInt(v, 10))
+		return nil
+	}
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b.Write(enc)
+	return nil
+}
+
+func (s *embedded) Close() error {
+	s.closed.Do(func() {
+		for _, c := range s.all {
+			c.Close()
+		}
+	})
+	return nil
+}
+
+// decodeJSONCompact reads chDB's JSONCompact output into normalised rows.
+func decodeJSONCompact(out []byte) (*Rows, error) {
+	if len(bytes.TrimSpace(out)) == 0 {
+		return &Rows{}, nil
+	}
+	var doc struct {
+		Meta []Column            `json:"meta"`
+		Data [][]json.RawMessage `json:"data"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("store: reading result: %w", err)
+	}
+	rows := &Rows{Columns: doc.Meta, Values: make([][]any, len(doc.Data))}
+	for i, raw := range doc.Data {
+		row := make([]any, len(raw))
+		for j, cell := range raw {
+			v, err := decodeCell(cell, doc.Meta[j].Type)
+			if err != nil {
+				return nil, fmt.Errorf("store: column %s: %w", doc.Meta[j].Name, err)
+			}
+			row[j] = v
+		}
+		rows.Values[i] = row
+	}
+	return rows, nil
+}
+
+func decodeCell(cell json.RawMessage, typ string) (any, error) {
+	if string(cell) == "null" {
+		return nil, nil
+	}
+	switch kindOf(typ) {
+	case kindArray:
+		var elems []json.RawMessage
+		if err := json.Unmarshal(cell, &elems); err != nil {
+			return nil, err
+		}
+		et := elemType(typ)
+		out := make([]any, len(elems))
+		for i, e := range elems {
+			v, err := decodeCell(e, et)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case kindTuple:
+		var elems []json.RawMessage
+		if err := json.Unmarshal(cell, &elems); err != nil {
+			return nil, err
+		}
+		types := tupleTypes(typ)
+		if len(types) != len(elems) {
+			return nil, fmt.Errorf("tuple of %d values for type %s", len(elems), typ)
+		}
+		out := make([]any, len(elems))
+		for i, e := range elems {
+			v, err := decodeCell(e, types[i])
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case kindInt:
+		return strconv.ParseInt(numberText(cell), 10, 64)
+	case kindUint:
+		return strconv.ParseUint(numberText(cell), 10, 64)
+	case kindFloat:
+		text := numberText(cell)
+		if text == "null" {
+			return nil, nil
+		}
+		return strconv.ParseFloat(text, 64)
+	case kindBool:
+		return string(cell) == "true" || string(cell) == "1", nil
+	case kindDate, kindDateTime:
+		var s string
+		if err := json.Unmarshal(cell, &s); err != nil {
+			return nil, err
+		}
+		layout := time.DateTime
+		if kindOf(typ) == kindDate {
+			layout = time.DateOnly
+		} else if strings.Contains(s, ".") {
+			layout = "2006-01-02 15:04:05.999999999"
+		}
+		t, err := time.ParseInLocation(layout, s, typeLocation(typ))
+		if err != nil {
+			return nil, err
+		}
+		return t.UTC(), nil
+	default:
+		var s string
+		if err := json.Unmarshal(cell, &s); err != nil {
+			// Maps and other shapes stay as their JSON text.
+			return string(cell), nil
+		}
+		if strings.HasPrefix(unwrapType(typ), "FixedString") {
+			s = strings.TrimRight(s, "\x00")
+		}
+		return s, nil
+	}
+}
+
+// numberText returns a JSON number's text; 64-bit integers may arrive quoted.
+func numberText(cell json.RawMessage) string {
+	s := string(cell)
+	if len(s) >= 2 && s[0] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	return s
+}
