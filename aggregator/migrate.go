@@ -83,9 +83,31 @@ const migrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at DateTime('UTC')
 ) ENGINE = MergeTree() ORDER BY version`
 
+// AggregateSuffix names the database of the aggregate tables: the store's
+// database plus this suffix. The read side connects to that database alone,
+// and on a server it does so as a user that may read nothing else.
+const AggregateSuffix = "_agg"
+
+// AggregateDatabase is the name of the aggregates database of the store's
+// current database.
+func AggregateDatabase(ctx context.Context, s store.Store) (string, error) {
+	rows, err := s.Query(ctx, "SELECT currentDatabase()")
+	if err != nil {
+		return "", fmt.Errorf("aggregator: current database: %w", err)
+	}
+	var db string
+	if !rows.Next() {
+		return "", fmt.Errorf("aggregator: current database: no answer")
+	}
+	if err := rows.Scan(&db); err != nil {
+		return "", err
+	}
+	return db + AggregateSuffix, nil
+}
+
 // Migrate applies the migrations the store has not recorded yet, in order,
 // and records each. Running it again changes nothing. It returns the
-// versions it applied.
+// versions it applied. Migrations name the aggregates database {{agg}}.
 func Migrate(ctx context.Context, s store.Store, log *slog.Logger) ([]int, error) {
 	all, err := Migrations()
 	if err != nil {
@@ -97,6 +119,13 @@ func Migrate(ctx context.Context, s store.Store, log *slog.Logger) ([]int, error
 func migrate(ctx context.Context, s store.Store, all []Migration, log *slog.Logger) ([]int, error) {
 	if err := s.Exec(ctx, migrationsTable); err != nil {
 		return nil, fmt.Errorf("aggregator: migrate: %w", err)
+	}
+	agg, err := AggregateDatabase(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+agg+"`"); err != nil {
+		return nil, fmt.Errorf("aggregator: create %s: %w", agg, err)
 	}
 	rows, err := s.Query(ctx, "SELECT DISTINCT version FROM schema_migrations")
 	if err != nil {
@@ -116,6 +145,7 @@ func migrate(ctx context.Context, s store.Store, all []Migration, log *slog.Logg
 			continue
 		}
 		for i, stmt := range m.Statements {
+			stmt = strings.ReplaceAll(stmt, "{{agg}}", "`"+agg+"`")
 			if err := s.Exec(ctx, stmt); err != nil && !alreadyApplied(stmt, err) {
 				return applied, fmt.Errorf("aggregator: migration %s, statement %d: %w", m.Name, i+1, err)
 			}

@@ -82,13 +82,18 @@ CREATE TABLE IF NOT EXISTS consent_revocations (
 
 -- Raw events, kept for each site's retention in whole (site, day)
 -- partitions. The IP address and the user agent are never stored: the
--- visitor ids are keyed hashes under daily salts.
+-- visitor ids are keyed hashes under daily salts; prev_visitor_id is the
+-- id under the previous day's salt, for a session that spans midnight.
+-- batch_id is the spool batch the event came in (so a retried insert never
+-- counts twice); insert_id is the insert that stored it (so the sessionizer
+-- knows what it has seen).
 CREATE TABLE IF NOT EXISTS events (
     site String,
     time DateTime('UTC'),
     ms UInt16,
     event_id UInt64,
     batch_id UInt64,
+    insert_id UInt64,
     visitor_id UInt64,
     prev_visitor_id UInt64,
     name String,

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -26,12 +27,13 @@ const ReaderUser = "varde_reader"
 // Server is a ClickHouse server started for tests, with its own config and
 // data directory, on free ports.
 type Server struct {
-	Dir      string
-	TCPPort  int
-	HTTPPort int
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	exited   chan error
+	Dir       string
+	TCPPort   int
+	HTTPPort  int
+	mu        sync.Mutex
+	cmd       *exec.Cmd
+	exited    chan error
+	readerDBs []string // the databases the reader user may read
 }
 
 var shared struct {
@@ -57,10 +59,11 @@ func SharedServer(tb testing.TB) *Server {
 }
 
 // NewServer starts a server that belongs to one test, for tests that stop
-// and restart it.
-func NewServer(tb testing.TB) *Server {
+// and restart it, or that need the read-only user: readerDBs are the
+// databases it may read (the server reads its users once, at start).
+func NewServer(tb testing.TB, readerDBs ...string) *Server {
 	tb.Helper()
-	srv, err := StartServer()
+	srv, err := StartServer(readerDBs...)
 	if err != nil {
 		Unavailable(tb, "ClickHouse server not available: %v", err)
 	}
@@ -68,8 +71,9 @@ func NewServer(tb testing.TB) *Server {
 	return srv
 }
 
-// StartServer starts a new server and waits until it answers.
-func StartServer() (*Server, error) {
+// StartServer starts a new server and waits until it answers. The
+// read-only user may read readerDBs and nothing else.
+func StartServer(readerDBs ...string) (*Server, error) {
 	if _, err := os.Stat(ServerBinary); err != nil {
 		return nil, fmt.Errorf("%s is missing (apt-get install clickhouse-server): %w", ServerBinary, err)
 	}
@@ -77,7 +81,7 @@ func StartServer() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Dir: dir}
+	s := &Server{Dir: dir, readerDBs: readerDBs}
 	if s.TCPPort, err = freePort(); err != nil {
 		return nil, err
 	}
@@ -127,6 +131,21 @@ func (s *Server) writeConfig() error {
   <max_concurrent_queries>100</max_concurrent_queries>
 </yandex>
 `, s.Dir, s.TCPPort, s.HTTPPort)
+	if err := os.WriteFile(filepath.Join(s.Dir, "config.xml"), []byte(config), 0o644); err != nil {
+		return err
+	}
+	return s.writeUsers()
+}
+
+// writeUsers writes users.xml: the default user, and the read-only user
+// confined to readerDBs (ClickHouse 18.16 has no per-table grants;
+// allow_databases is how a user is kept to the aggregates).
+func (s *Server) writeUsers() error {
+	var allowed strings.Builder
+	allowed.WriteString("<database>system_placeholder_none</database>")
+	for _, db := range s.readerDBs {
+		allowed.WriteString("<database>" + db + "</database>")
+	}
 	users := fmt.Sprintf(`<?xml version="1.0"?>
 <yandex>
   <profiles>
@@ -135,15 +154,16 @@ func (s *Server) writeConfig() error {
   </profiles>
   <users>
     <default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
-    <%[1]s><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>reader</profile><quota>default</quota></%[1]s>
+    <%[1]s><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>reader</profile><quota>default</quota><allow_databases>%[2]s</allow_databases></%[1]s>
   </users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
-`, ReaderUser)
-	if err := os.WriteFile(filepath.Join(s.Dir, "config.xml"), []byte(config), 0o644); err != nil {
+`, ReaderUser, allowed.String())
+	tmp := filepath.Join(s.Dir, "users.xml.tmp")
+	if err := os.WriteFile(tmp, []byte(users), 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(s.Dir, "users.xml"), []byte(users), 0o644)
+	return os.Rename(tmp, filepath.Join(s.Dir, "users.xml"))
 }
 
 // Start runs the server process and waits until it answers queries.
