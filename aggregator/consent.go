@@ -163,3 +163,45 @@ func (k ConsentKeys) Put(ctx context.Context, key consent.Key) error {
 	}
 	return nil
 }
+
+// Keyring builds the consent token keys: the configured keys (the first
+// signs) when there are any, else the keys kept in the store, the newest
+// signing, generating and storing one on the very first start. Stored keys
+// always verify too, so moving from stored to configured keys, or adding a
+// key, logs nobody out. It also reports the IDs, to see a change.
+func (k ConsentKeys) Keyring(ctx context.Context, configured []consent.Key) (*consent.Keyring, []string, error) {
+	stored, err := k.Load(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(configured) == 0 && len(stored) == 0 {
+		if err := k.Put(ctx, consent.GenerateKey()); err != nil {
+			return nil, nil, err
+		}
+		// Another node starting at the same moment may have stored one
+		// too; after a moment both see both and agree on the newest.
+		time.Sleep(time.Second)
+		if stored, err = k.Load(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	var ordered []consent.Key
+	if len(configured) > 0 {
+		ordered = append(ordered, configured...)
+	}
+	for i := len(stored) - 1; i >= 0; i-- {
+		ordered = append(ordered, stored[i])
+	}
+	seen := map[string]bool{}
+	var keys []consent.Key
+	var ids []string
+	for _, key := range ordered {
+		if !seen[key.ID] {
+			seen[key.ID] = true
+			keys = append(keys, key)
+			ids = append(ids, key.ID)
+		}
+	}
+	ring, err := consent.NewKeyring(keys[0], keys[1:]...)
+	return ring, ids, err
+}

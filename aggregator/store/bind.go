@@ -150,9 +150,6 @@ func appendLiteral(b *strings.Builder, v any) error {
 				return err
 			}
 		}
-		if len(v) == 1 {
-			b.WriteByte(',')
-		}
 		b.WriteByte(')')
 	case []string:
 		b.WriteByte('[')

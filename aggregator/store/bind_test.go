@@ -21,7 +21,7 @@ func TestBind(t *testing.T) {
 		{"SELECT ?", []any{at}, "SELECT toDateTime('2026-01-02 02:04:05', 'UTC')"},
 		{"SELECT ?", []any{Date(at)}, "SELECT toDate('2026-01-02')"},
 		{"x IN ?", []any{In{"a", 2}}, "x IN ('a', 2)"},
-		{"x IN ?", []any{In{"a"}}, "x IN ('a',)"},
+		{"x IN ?", []any{In{"a"}}, "x IN ('a')"},
 		{"SELECT ?", []any{[]string{"a", "b'c"}}, `SELECT ['a', 'b\'c']`},
 		{"SELECT ?", []any{"line\nbreak\\"}, `SELECT 'line\nbreak\\'`},
 		{"SELECT 'it''s ?', ?", []any{2}, "SELECT 'it''s ?', 2"},

@@ -87,7 +87,11 @@ func callContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if secs < 1 {
 		secs = 1
 	}
-	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_execution_time": secs})), cancel
+	opts := []clickhouse.QueryOption{clickhouse.WithSettings(clickhouse.Settings{"max_execution_time": secs})}
+	if id := queryID(ctx); id != "" {
+		opts = append(opts, clickhouse.WithQueryID(id))
+	}
+	return clickhouse.Context(ctx, opts...), cancel
 }
 
 func (s *server) Ping(ctx context.Context) error {

@@ -93,3 +93,18 @@ func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // ErrClosed is returned by calls on a closed store.
 var ErrClosed = errors.New("store: closed")
+
+type queryIDKey struct{}
+
+// WithQueryID names the statements run with ctx on a server, so that they
+// can be found in system.processes (the writer waits for an insert of an
+// earlier attempt this way). The embedded engine runs inside this process
+// and ignores it.
+func WithQueryID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, queryIDKey{}, id)
+}
+
+func queryID(ctx context.Context) string {
+	id, _ := ctx.Value(queryIDKey{}).(string)
+	return id
+}

@@ -48,6 +48,7 @@ var commands = map[string]command{
 	"user":    {"add dashboard users (user add)", runUser},
 	"apikey":  {"add stats API keys (apikey add)", runAPIKey},
 	"sql":     {"run a SQL statement on the store, TSV out", runSQL},
+	"loadgen": {"send realistic consented traffic to a collector (load tests)", runLoadgen},
 }
 
 func run(ctx context.Context, args []string, env ioEnv) int {
