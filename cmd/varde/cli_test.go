@@ -52,6 +52,8 @@ func backends(t *testing.T) []backend {
 	srv := testenv.SharedServer(t)
 	out = append(out, backend{"server", []string{
 		"VARDE_STORE=" + srv.URL(testenv.UniqueName("cli")),
+		// The spool lives under --data on every backend.
+		"VARDE_DATA=" + t.TempDir(),
 		// The server backend must not need the engine at all.
 		"CHDB_LIB_PATH=/nonexistent/libchdb.so",
 	}})
