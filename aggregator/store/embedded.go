@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/varde/varde/aggregator/internal/chdb"
@@ -81,6 +83,12 @@ func openEmbedded(dir, lib, database string) (*embedded, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	// While this process has the engine open it holds the lock itself, so
+	// only a first open can tell another process's lock.
+	if openStores.Load() == 0 && inUse(dir) {
+		return nil, fmt.Errorf("store: the embedded store in %s is in use by another varde process (such as varde serve); "+
+			"stop it first, or run Varde against a ClickHouse server to use several processes at once", dir)
+	}
 	s := &embedded{pool: make(chan *engineConn, embeddedConns)}
 	setup := []string{
 		// Values are exchanged in UTC whatever the machine's zone is.
@@ -105,8 +113,12 @@ func openEmbedded(dir, lib, database string) (*embedded, error) {
 		}
 		s.pool <- conn
 	}
+	openStores.Add(1)
 	return s, nil
 }
+
+// openStores counts the embedded stores open in this process.
+var openStores atomic.Int32
 
 func (s *embedded) Backend() string { return "embedded" }
 
@@ -252,6 +264,9 @@ func (s *embedded) Close() error {
 		for _, c := range s.all {
 			c.Close()
 		}
+		if len(s.all) == embeddedConns {
+			openStores.Add(-1)
+		}
 	})
 	return nil
 }
@@ -371,4 +386,18 @@ func numberText(cell json.RawMessage) string {
 		s = s[1 : len(s)-1]
 	}
 	return s
+}
+
+// inUse reports whether another process holds the engine's lock on dir.
+func inUse(dir string) bool {
+	f, err := os.Open(filepath.Join(dir, "status"))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return errors.Is(err, syscall.EWOULDBLOCK)
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
 }
