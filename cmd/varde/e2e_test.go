@@ -91,8 +91,8 @@ func post(t *testing.T, url, ip, ua, body string, header map[string]string) (int
 // agent is anywhere in the store or the log.
 func TestEndToEnd(t *testing.T) {
 	geodb := testenv.GeoDB(t, map[string]testenv.Place{
-		"81.0.0.0/16":   {Country: "NO", RegionCode: "03", RegionName: "Oslo", City: "Oslo"},
-		"82.0.0.0/16":   {Country: "NO", RegionCode: "46", RegionName: "Vestland", City: "Bergen"},
+		"81.0.0.0/16":    {Country: "NO", RegionCode: "03", RegionName: "Oslo", City: "Oslo"},
+		"82.0.0.0/16":    {Country: "NO", RegionCode: "46", RegionName: "Vestland", City: "Bergen"},
 		"2a00:1450::/32": {Country: "SE", City: "Stockholm"},
 	})
 	for _, b := range backends(t) {
