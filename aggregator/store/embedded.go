@@ -189,25 +189,24 @@ func (s *embedded) Insert(ctx context.Context, table string, columns []string, r
 	if len(rows) == 0 {
 		return nil
 	}
+	// TabSeparated: the engine parses it about four times faster than
+	// JSONEachRow, and the beacon path's batches are big.
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) FORMAT JSONEachRow\n", table, strings.Join(columns, ", "))
+	b.Grow(64 + len(rows)*len(columns)*12)
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) FORMAT TabSeparated\n", table, strings.Join(columns, ", "))
 	for i, row := range rows {
 		if len(row) != len(columns) {
 			return fmt.Errorf("store: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
 		}
-		b.WriteByte('{')
 		for j, v := range row {
 			if j > 0 {
-				b.WriteByte(',')
+				b.WriteByte('\t')
 			}
-			name, _ := json.Marshal(columns[j])
-			b.Write(name)
-			b.WriteByte(':')
-			if err := appendJSON(&b, v); err != nil {
+			if err := appendTSV(&b, v, false); err != nil {
 				return fmt.Errorf("store: insert into %s: column %s: %w", table, columns[j], err)
 			}
 		}
-		b.WriteString("}\n")
+		b.WriteByte('\n')
 	}
 	_, err := s.run(ctx, b.String(), "")
 	if err != nil {
@@ -216,47 +215,139 @@ func (s *embedded) Insert(ctx context.Context, table string, columns []string, r
 	return nil
 }
 
-// appendJSON encodes a value the way JSONEachRow input reads it.
-func appendJSON(b *bytes.Buffer, v any) error {
+// appendTSV encodes a value as TabSeparated input reads it. Inside an
+// array, strings are quoted; at the top level, they are escaped.
+func appendTSV(b *bytes.Buffer, v any, nested bool) error {
 	switch v := v.(type) {
-	case time.Time:
-		b.WriteByte('"')
-		b.WriteString(v.UTC().Format("2006-01-02 15:04:05"))
-		b.WriteByte('"')
-		return nil
-	case Date:
-		b.WriteByte('"')
-		b.WriteString(time.Time(v).UTC().Format(time.DateOnly))
-		b.WriteByte('"')
-		return nil
+	case nil:
+		if nested {
+			b.WriteString("NULL")
+		} else {
+			b.WriteString(`\N`)
+		}
+	case string:
+		appendTSVString(b, v, nested)
 	case []byte:
-		v2, err := json.Marshal(string(v))
-		b.Write(v2)
-		return err
+		appendTSVString(b, string(v), nested)
+	case time.Time:
+		appendTSVQuoted(b, v.UTC().Format(time.DateTime), nested)
+	case Date:
+		appendTSVQuoted(b, time.Time(v).UTC().Format(time.DateOnly), nested)
 	case bool:
 		if v {
 			b.WriteByte('1')
 		} else {
 			b.WriteByte('0')
 		}
-		return nil
-	case float64:
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("cannot store %v", v)
-		}
-	case uint64:
-		b.WriteString(strconv.FormatUint(v, 10))
-		return nil
+	case int:
+		b.WriteString(strconv.FormatInt(int64(v), 10))
+	case int8:
+		b.WriteString(strconv.FormatInt(int64(v), 10))
+	case int16:
+		b.WriteString(strconv.FormatInt(int64(v), 10))
+	case int32:
+		b.WriteString(strconv.FormatInt(int64(v), 10))
 	case int64:
 		b.WriteString(strconv.FormatInt(v, 10))
-		return nil
+	case uint:
+		b.WriteString(strconv.FormatUint(uint64(v), 10))
+	case uint8:
+		b.WriteString(strconv.FormatUint(uint64(v), 10))
+	case uint16:
+		b.WriteString(strconv.FormatUint(uint64(v), 10))
+	case uint32:
+		b.WriteString(strconv.FormatUint(uint64(v), 10))
+	case uint64:
+		b.WriteString(strconv.FormatUint(v, 10))
+	case float32:
+		return appendTSVFloat(b, float64(v))
+	case float64:
+		return appendTSVFloat(b, v)
+	case []string:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			appendTSVString(b, e, true)
+		}
+		b.WriteByte(']')
+	case []uint64:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatUint(e, 10))
+		}
+		b.WriteByte(']')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := appendTSV(b, e, true); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	default:
+		return fmt.Errorf("cannot store a value of type %T", v)
 	}
-	enc, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b.Write(enc)
 	return nil
+}
+
+// appendTSVQuoted writes text that needs no escaping, quoted in an array.
+func appendTSVQuoted(b *bytes.Buffer, s string, quoted bool) {
+	if quoted {
+		b.WriteByte('\'')
+	}
+	b.WriteString(s)
+	if quoted {
+		b.WriteByte('\'')
+	}
+}
+
+func appendTSVFloat(b *bytes.Buffer, f float64) error {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return fmt.Errorf("cannot store %v", f)
+	}
+	b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+	return nil
+}
+
+// appendTSVString escapes a string for TabSeparated input: backslash,
+// tab, line breaks and NUL always; the quote too inside an array literal.
+func appendTSVString(b *bytes.Buffer, s string, quoted bool) {
+	if quoted {
+		b.WriteByte('\'')
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b.WriteString(`\\`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case 0:
+			b.WriteString(`\0`)
+		case '\'':
+			if quoted {
+				b.WriteString(`\'`)
+			} else {
+				b.WriteByte(c)
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	if quoted {
+		b.WriteByte('\'')
+	}
 }
 
 func (s *embedded) Close() error {

@@ -42,6 +42,7 @@ func TestContract(t *testing.T) {
 		}
 		t.Run("insert and read back", func(t *testing.T) { testInsertReadBack(t, s) })
 		t.Run("bound values round trip", func(t *testing.T) { testBoundValues(t, s) })
+		t.Run("inserted strings round trip", func(t *testing.T) { testInsertedStrings(t, s) })
 		t.Run("sql error is an error", func(t *testing.T) { testSQLError(t, s) })
 		t.Run("concurrent queries", func(t *testing.T) { testConcurrent(t, s) })
 		t.Run("deadline", func(t *testing.T) { testDeadline(t, s) })
@@ -236,5 +237,30 @@ func testMutation(t *testing.T, s store.Store) {
 			t.Fatalf("rows still there 20 s after ALTER DELETE: %d", n)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func testInsertedStrings(t *testing.T, s store.Store) {
+	tricky := []string{"", "it's", `back\slash`, "new\nline", "tab\there", "cr\rhere", "nul\x00byte", "[a,'b']", "\\N", "æøå"}
+	var rows [][]any
+	for i, v := range tricky {
+		rows = append(rows, []any{uint64(200000 + i), v, []string{v, "x"}})
+	}
+	if err := s.Insert(ctx(t), "items", []string{"id", "name", "tags"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Query(ctx(t), "SELECT name, tags FROM items WHERE id >= 200000 ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; res.Next(); i++ {
+		var name string
+		var tags []string
+		if err := res.Scan(&name, &tags); err != nil {
+			t.Fatal(err)
+		}
+		if name != tricky[i] || len(tags) != 2 || tags[0] != tricky[i] {
+			t.Errorf("inserted %q: read back %q and %q", tricky[i], name, tags)
+		}
 	}
 }

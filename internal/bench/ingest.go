@@ -26,7 +26,9 @@ func benchIngest(ctx context.Context, varde string, phase time.Duration, rate fl
 	}
 	defer os.RemoveAll(data)
 	env := append(os.Environ(), "VARDE_DATA="+data)
-	if out, err := exec.Command(varde, "site", "add", benchSite).CombinedOutput(); err != nil {
+	add := exec.Command(varde, "site", "add", benchSite)
+	add.Env = env
+	if out, err := add.CombinedOutput(); err != nil {
 		return fmt.Errorf("site add: %v\n%s", err, out)
 	}
 
@@ -62,8 +64,6 @@ func benchIngest(ctx context.Context, varde string, phase time.Duration, rate fl
 	if err := waitHTTP(addr, "/readyz", 60*time.Second); err != nil {
 		return err
 	}
-	// Sites are picked up by the running server within seconds.
-	time.Sleep(6 * time.Second)
 	base := "http://" + addr
 	var accepted int
 	thr, err := loadgen.Run(ctx, loadgen.Options{Target: base, Site: benchSite, Rate: 0, Duration: phase, Concurrency: 64})
@@ -89,7 +89,9 @@ func benchIngest(ctx context.Context, varde string, phase time.Duration, rate fl
 	case <-time.After(2 * time.Minute):
 		return fmt.Errorf("varde did not stop within 2 minutes of SIGTERM")
 	}
-	out, err := exec.Command(varde, "sql", "SELECT count(), uniqExact(event_id) FROM events WHERE site = '"+benchSite+"'").Output()
+	count := exec.Command(varde, "sql", "SELECT count(), uniqExact(event_id) FROM events WHERE site = '"+benchSite+"'")
+	count.Env = env
+	out, err := count.Output()
 	if err != nil {
 		return fmt.Errorf("counting stored events: %v", err)
 	}
