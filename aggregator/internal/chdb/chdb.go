@@ -115,6 +115,10 @@ import (
 	"unsafe"
 )
 
+// EngineMallocConf is the engine allocator's configuration unless
+// JE_MALLOC_CONF is set.
+const EngineMallocConf = "narenas:1,tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0"
+
 // ErrNotFound is returned when libchdb.so cannot be found or opened.
 var ErrNotFound = errors.New("chdb: libchdb.so not found")
 
@@ -127,6 +131,14 @@ func Load(path string) error {
 	defer loadMu.Unlock()
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("%w at %s", ErrNotFound, path)
+	}
+	// The engine's allocator (jemalloc, read at its first allocation)
+	// keeps per-thread caches and freed pages for reuse by default, which
+	// suits a server that owns the machine. Embedded in a small collector,
+	// one arena without thread caches that returns freed memory at once
+	// costs little speed and a third of the engine's memory.
+	if os.Getenv("JE_MALLOC_CONF") == "" {
+		os.Setenv("JE_MALLOC_CONF", EngineMallocConf)
 	}
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
