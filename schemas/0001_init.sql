@@ -119,4 +119,4 @@ CREATE TABLE IF NOT EXISTS events (
     screen_width UInt16,
     props_keys Array(String),
     props_values Array(String)
-) ENGINE = MergeTree() PARTITION BY (site, toYYYYMMDD(time)) ORDER BY (site, time, visitor_id);
+) ENGINE = MergeTree() PARTITION BY (site, toYYYYMMDD(time)) ORDER BY (site, visitor_id, time);

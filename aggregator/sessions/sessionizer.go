@@ -1,0 +1,264 @@
+package sessions
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/varde/varde/aggregator/store"
+)
+
+// Options configure a Sessionizer. Zero values take the defaults below.
+type Options struct {
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// Log gets a line per run that changed something, and errors; counts
+	// only. Default: discard.
+	Log *slog.Logger
+	// Holder names this node in the lease, unique per process. Default: the
+	// host name, process id and a random suffix.
+	Holder string
+	// Interval is the pause between runs of Run. Default 5 s: the writer
+	// flushes about once a second, so a run folds in a few inserts at once
+	// and writes few, large inserts (ClickHouse's advice), while the
+	// dashboard's visits trail the raw events by seconds only.
+	Interval time.Duration
+	// Lookback bounds the scan for new inserts: events from the UTC
+	// midnight Lookback before now. Older events are left to Rebuild.
+	// Default 48 h.
+	Lookback time.Duration
+	// Settle is how long an insert's event count must stay the same before
+	// it is folded in. ClickHouse commits an insert one partition (site,
+	// day) at a time, so a run may see part of an insert; recording it as
+	// done would lose the rest. Default 2 s (so, the next run); negative:
+	// fold in at first sight (tests).
+	Settle time.Duration
+	// ChunkSize is how many visitors one query handles. Default 4000: an IN
+	// list of that many ids, twice, stays well below ClickHouse's 256 KiB
+	// max_query_size.
+	ChunkSize int
+	// MaxEvents bounds the new raw events one run folds in; the rest waits
+	// for the next run, which Run starts at once. Default 1,000,000.
+	MaxEvents int
+	// LeaseTTL is how long a claim or renewal of the lease lasts. Default
+	// 60 s, renewed every 20 s.
+	LeaseTTL time.Duration
+	// LeaseSettle is how long a claim waits for a racing claim to land.
+	// Default 2 s.
+	LeaseSettle time.Duration
+	// RebuildBatch is about how many raw events Rebuild loads at once.
+	// Default 500,000.
+	RebuildBatch int
+}
+
+func (o *Options) fill() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Holder == "" {
+		host, _ := os.Hostname()
+		b := make([]byte, 4)
+		rand.Read(b)
+		o.Holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	if o.Interval <= 0 {
+		o.Interval = 5 * time.Second
+	}
+	if o.Lookback <= 0 {
+		o.Lookback = 48 * time.Hour
+	}
+	if o.Settle == 0 {
+		o.Settle = 2 * time.Second
+	}
+	if o.ChunkSize <= 0 {
+		o.ChunkSize = 4000
+	}
+	if o.MaxEvents <= 0 {
+		o.MaxEvents = 1_000_000
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = 60 * time.Second
+	}
+	if o.LeaseSettle <= 0 {
+		o.LeaseSettle = 2 * time.Second
+	}
+	if o.RebuildBatch <= 0 {
+		o.RebuildBatch = 500_000
+	}
+}
+
+// Sessionizer keeps sessions and session_events equal to the visits of the
+// raw events. Its methods may be called from several goroutines; they run
+// one at a time.
+type Sessionizer struct {
+	st    store.Store
+	opts  Options
+	mu    sync.Mutex
+	lease lease
+	// pending are inserts seen but not yet whole (see Options.Settle).
+	pending map[uint64]sighting
+	// afterWrite, when set (by tests), runs after the rows are written and
+	// before the inserts are recorded; an error stops the run there.
+	afterWrite func() error
+}
+
+type sighting struct {
+	n     uint64
+	since time.Time
+}
+
+// New returns a sessionizer on st.
+func New(st store.Store, opts Options) *Sessionizer {
+	opts.fill()
+	return &Sessionizer{
+		st:   st,
+		opts: opts,
+		lease: lease{
+			st: st, name: LeaseName, holder: opts.Holder, now: opts.Now,
+			ttl: opts.LeaseTTL, settle: opts.LeaseSettle,
+		},
+		pending: map[uint64]sighting{},
+	}
+}
+
+// Stats count what a run did.
+type Stats struct {
+	// Holder is whether this node held the lease; a run without it does
+	// nothing.
+	Holder bool
+	// Inserts and NewEvents are the raw inserts folded in and their events;
+	// Waiting the inserts seen but not yet whole.
+	Inserts   int
+	NewEvents int
+	Waiting   int
+	// Visitors are the visitor ids with new events; Loaded the raw events
+	// read to recompute their visits.
+	Visitors int
+	Loaded   int
+	// Rows cancelled (sign -1) and written (sign +1) in each table.
+	SessionsCancelled int
+	SessionsWritten   int
+	EventsCancelled   int
+	EventsWritten     int
+	// More is set when inserts were left for the next run (MaxEvents).
+	More bool
+}
+
+func (s Stats) changed() bool {
+	return s.SessionsCancelled+s.SessionsWritten+s.EventsCancelled+s.EventsWritten > 0
+}
+
+// RunOnce folds the new raw inserts into sessions and session_events, if
+// this node holds (or can take) the lease. A run that stops half way leaves
+// the tables consistent enough for the next run to finish the job: it
+// writes the difference against what is there, and records the inserts as
+// done only after.
+func (s *Sessionizer) RunOnce(ctx context.Context) (Stats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var st Stats
+	held, err := s.lease.ensure(ctx)
+	if err != nil || !held {
+		return st, err
+	}
+	st.Holder = true
+
+	now := s.opts.Now()
+	from := midnight(now.Add(-s.opts.Lookback))
+	ins, err := s.newInserts(ctx, from, now, &st)
+	if err != nil || len(ins) == 0 {
+		return st, err
+	}
+	affected, err := s.affectedVisitors(ctx, from, ins)
+	if err != nil {
+		return st, err
+	}
+	for _, site := range sortedKeys(affected) {
+		for _, chunk := range chunks(affected[site], s.opts.ChunkSize) {
+			st.Visitors += len(chunk)
+			if err := s.syncChunk(ctx, site, chunk, &st); err != nil {
+				return st, err
+			}
+		}
+	}
+	if s.afterWrite != nil {
+		if err := s.afterWrite(); err != nil {
+			return st, err
+		}
+	}
+	if err := s.recordInserts(ctx, ins); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// Run calls RunOnce every Interval (at once again while work is left) until
+// ctx ends, then releases the lease. Errors are logged and retried on the
+// next tick.
+func (s *Sessionizer) Run(ctx context.Context) error {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			// The context is over; give the release a fresh one.
+			rctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := s.Release(rctx); err != nil {
+				s.opts.Log.Warn("sessions: release lease", "err", safeErr(err))
+			}
+			return nil
+		case <-t.C:
+		}
+		st, err := s.RunOnce(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.opts.Log.Error("sessions: run failed", "err", safeErr(err))
+		case st.changed():
+			s.opts.Log.Info("sessions: run", "inserts", st.Inserts, "events", st.NewEvents,
+				"visitors", st.Visitors, "loaded", st.Loaded,
+				"sessions_cancelled", st.SessionsCancelled, "sessions_written", st.SessionsWritten,
+				"events_cancelled", st.EventsCancelled, "events_written", st.EventsWritten)
+		}
+		next := s.opts.Interval
+		if err == nil && st.More {
+			next = 0
+		}
+		t.Reset(next)
+	}
+}
+
+// Release gives the lease up if this node holds it, so another node can
+// take over at once instead of after LeaseTTL.
+func (s *Sessionizer) Release(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lease.release(ctx)
+}
+
+// Holder is the name this sessionizer holds the lease under.
+func (s *Sessionizer) Holder() string { return s.opts.Holder }
+
+// secretish matches what a store error may quote from a query: string
+// literals and long numbers (visitor and event ids).
+var secretish = regexp.MustCompile(`'(?:[^'\\]|\\.)*'|\d{6,}`)
+
+// safeErr is an error's text fit for a log line: ClickHouse quotes parts of
+// a failing query, which may hold visitor ids or paths.
+func safeErr(err error) string {
+	msg := secretish.ReplaceAllString(err.Error(), "…")
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return msg
+}

@@ -1,0 +1,304 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/varde/varde/aggregator"
+	"github.com/varde/varde/aggregator/stats"
+	"github.com/varde/varde/dashboard/i18n"
+)
+
+// overviewData is the overview page: one site, one view, and a panel for
+// each part of the page. Each panel is filled by its own queries, run at
+// the same time as the others' and each with its own timeout, so a slow
+// or failing panel shows its error in place and never blanks the page.
+type overviewData struct {
+	Site   aggregator.Site
+	View   view
+	Base   string // the page's path: /dashboard/SITE or /dashboard/share/TOKEN
+	Shared bool   // a read-only shared link
+	Admin  bool
+
+	Realtime  panel[realtimeView]
+	KPIs      panel[kpiSet]
+	Chart     panel[chart]
+	Map       panel[worldMap]
+	Consent   panel[consentView]
+	Pages     panel[breakdown]
+	Entry     panel[breakdown]
+	Exit      panel[breakdown]
+	Sources   panel[breakdown]
+	Referrers panel[breakdown]
+	Campaigns panel[breakdown]
+	Countries panel[breakdown]
+	Regions   panel[breakdown]
+	Cities    panel[breakdown]
+	Browsers  panel[breakdown]
+	Systems   panel[breakdown]
+	Devices   panel[breakdown]
+}
+
+// panel is one part of the page: its content, or the error it met.
+type panel[T any] struct {
+	V   T
+	Err string // a sentence for the reader; "" when the panel is fine
+	On  bool   // the panel applies to this view (regions only for a country)
+}
+
+// PeriodLinks are the date picker's choices.
+func (o overviewData) PeriodLinks() []periodLink {
+	out := make([]periodLink, 0, len(periods))
+	for _, p := range periods {
+		out = append(out, periodLink{Key: "period." + p, URL: o.Base + o.View.WithPeriod(p), Current: o.View.Period == p})
+	}
+	return out
+}
+
+type periodLink struct {
+	Key     string
+	URL     string
+	Current bool
+}
+
+// Chips are the view's filters, each with the link that removes it.
+func (o overviewData) Chips(l i18n.Lang) []chip {
+	out := make([]chip, 0, len(o.View.Filters))
+	for i, f := range o.View.Filters {
+		out = append(out, chip{
+			Dim:    l.T("dim." + f.Dim),
+			Op:     l.T("op." + f.Op),
+			Value:  displayValue(l, f.Dim, f.Value),
+			Remove: o.Base + o.View.Without(i),
+		})
+	}
+	return out
+}
+
+type chip struct {
+	Dim, Op, Value string
+	Remove         string
+}
+
+// overview is /dashboard/{site}.
+func (d *Dashboard) overview(c *fiber.Ctx) error {
+	site, ok, err := d.siteFor(c)
+	if !ok {
+		return err
+	}
+	s, _ := current(c)
+	data := d.buildOverview(c.UserContext(), site, d.parseViewOf(c, site), d.lang(c), "/dashboard/"+site.Domain)
+	data.Admin = s.user.Role == aggregator.RoleAdmin
+	return d.render(c, http.StatusOK, "overview", "overview.title", data)
+}
+
+func (d *Dashboard) parseViewOf(c *fiber.Ctx, site aggregator.Site) view {
+	q := c.Context().QueryArgs()
+	vals := map[string][]string{}
+	q.VisitAll(func(k, v []byte) { vals[string(k)] = append(vals[string(k)], string(v)) })
+	return parseView(vals, site.Location(), d.opts.Now())
+}
+
+// siteFor loads the site of the URL, if the account may see it. A site
+// the account may not see is answered as one that does not exist. When ok
+// is false the answer is written, and err is what the handler returns.
+func (d *Dashboard) siteFor(c *fiber.Ctx) (site aggregator.Site, ok bool, err error) {
+	s, _ := current(c)
+	domain := strings.ToLower(c.Params("site"))
+	if !canSee(s.user, domain) {
+		return site, false, d.errorPage(c, http.StatusNotFound, "error.not_found")
+	}
+	site, err = d.sites.Get(c.UserContext(), domain)
+	if errors.Is(err, aggregator.ErrNotFound) {
+		return site, false, d.errorPage(c, http.StatusNotFound, "error.not_found")
+	}
+	if err != nil {
+		return site, false, d.fail(c, err)
+	}
+	return site, true, nil
+}
+
+// buildOverview runs every panel at once and waits for all of them.
+func (d *Dashboard) buildOverview(ctx context.Context, site aggregator.Site, v view, l i18n.Lang, base string) overviewData {
+	o := overviewData{Site: site, View: v, Base: base}
+	country := v.Value("visit:country")
+	o.Regions.On, o.Cities.On = country != "", country != ""
+	o.Realtime.On, o.KPIs.On, o.Chart.On, o.Map.On, o.Consent.On = true, true, true, true, true
+
+	var wg sync.WaitGroup
+	run := func(errp *string, f func(ctx context.Context) error) {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, d.opts.PanelTimeout)
+			defer cancel()
+			if err := f(ctx); err != nil {
+				*errp = d.panelError(l, site, err)
+			}
+		})
+	}
+	run(&o.Realtime.Err, func(ctx context.Context) (err error) {
+		o.Realtime.V, err = d.realtime(ctx, site)
+		return err
+	})
+	run(&o.KPIs.Err, func(ctx context.Context) (err error) {
+		o.KPIs.V, err = d.kpis(ctx, site, v, l)
+		return err
+	})
+	run(&o.Chart.Err, func(ctx context.Context) (err error) {
+		o.Chart.V, err = d.chart(ctx, site, v, l)
+		return err
+	})
+	run(&o.Consent.Err, func(ctx context.Context) (err error) {
+		o.Consent.V, err = d.consent(ctx, site, v, l)
+		return err
+	})
+	for _, b := range []struct {
+		p    *panel[breakdown]
+		spec breakdownSpec
+	}{
+		{&o.Pages, specPages}, {&o.Entry, specEntry}, {&o.Exit, specExit},
+		{&o.Sources, specSources}, {&o.Referrers, specReferrers}, {&o.Campaigns, specCampaigns},
+		{&o.Browsers, specBrowsers}, {&o.Systems, specSystems}, {&o.Devices, specDevices},
+		{&o.Regions, specRegions}, {&o.Cities, specCities},
+	} {
+		b.p.On = b.p.On || (b.spec.ID != "regions" && b.spec.ID != "cities")
+		if !b.p.On {
+			continue
+		}
+		run(&b.p.Err, func(ctx context.Context) (err error) {
+			b.p.V, err = d.breakdown(ctx, site, v, l, b.spec, base, overviewRows)
+			return err
+		})
+	}
+	o.Countries.On = true
+	run(&o.Countries.Err, func(ctx context.Context) error {
+		// One query feeds both the map (every country) and the table (the top).
+		all, err := d.breakdown(ctx, site, v, l, specCountries, base, 300)
+		if err != nil {
+			o.Map.Err = d.panelError(l, site, err)
+			return err
+		}
+		o.Map.V = newWorldMap(all, v, l, base)
+		top := all
+		if len(top.Rows) > overviewRows {
+			top.Rows = top.Rows[:overviewRows]
+			top.More = len(all.Rows) - overviewRows
+		}
+		o.Countries.V = top
+		return nil
+	})
+	wg.Wait()
+	return o
+}
+
+// overviewRows is how many rows a breakdown shows on the overview; the CSV
+// export has them all.
+const overviewRows = 10
+
+// panelError is what a panel shows instead of its numbers.
+func (d *Dashboard) panelError(l i18n.Lang, site aggregator.Site, err error) string {
+	var qe *stats.QueryError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		d.log.Warn("dashboard: panel timed out", "site", site.Domain, "timeout", d.opts.PanelTimeout)
+		return l.T("panel.timeout")
+	case errors.As(err, &qe):
+		return qe.Msg
+	case errors.Is(err, errPageFilter):
+		return l.T("panel.page_filter")
+	}
+	d.log.Error("dashboard: panel failed", "site", site.Domain, "err", err)
+	return l.T("panel.failed")
+}
+
+// kpi is one tile: a metric, its value and its change.
+type kpi struct {
+	Key    string // metric
+	Value  string
+	Change string // "+12 %", or "" without a previous value
+	Good   bool   // the change is for the better
+	Bad    bool
+	Prev   string
+	NA     bool // not available for this view (a visit metric filtered by page)
+}
+
+var kpiMetrics = []string{"visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration"}
+
+// kpiSet is the row of tiles; Withheld when the filters leave fewer than
+// K visitors, so nothing can be shown.
+type kpiSet struct {
+	Tiles    []kpi
+	Withheld bool
+	K        int
+}
+
+func (d *Dashboard) kpis(ctx context.Context, site aggregator.Site, v view, l i18n.Lang) (kpiSet, error) {
+	metrics := kpiMetrics
+	if v.Has("event:page") {
+		// Visit metrics are not split by page: the tiles show what is.
+		metrics = []string{"visitors", "pageviews"}
+	}
+	var cur, prev table
+	var curErr, prevErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		cur, curErr = d.query(ctx, site, request{metrics: metrics, from: v.From, to: v.To, filters: v.Filters})
+	})
+	wg.Go(func() {
+		from, to := v.previous()
+		prev, prevErr = d.query(ctx, site, request{metrics: metrics, from: from, to: to, filters: v.Filters})
+	})
+	wg.Wait()
+	if curErr != nil {
+		return kpiSet{}, curErr
+	}
+	value := func(t table, m string) (float64, bool) {
+		i := slices.Index(metrics, m)
+		if i < 0 || len(t.rows) == 0 || i >= len(t.rows[0].vals) {
+			return 0, false
+		}
+		return t.rows[0].vals[i], true
+	}
+	out := make([]kpi, 0, len(kpiMetrics))
+	for _, m := range kpiMetrics {
+		k := kpi{Key: m, Value: "–"}
+		now, ok := value(cur, m)
+		switch {
+		case !slices.Contains(metrics, m):
+			k.NA = true
+		case ok || !cur.withheld:
+			k.Value = formatMetric(l, m, now)
+		}
+		if before, ok := value(prev, m); ok && prevErr == nil && before > 0 && !k.NA && !cur.withheld {
+			pct := (now - before) / before * 100
+			k.Change = l.Change(pct, true)
+			k.Prev = formatMetric(l, m, before)
+			up, down := math.Round(pct) > 0, math.Round(pct) < 0
+			if m == "bounce_rate" {
+				up, down = down, up
+			}
+			k.Good, k.Bad = up, down
+		}
+		out = append(out, k)
+	}
+	return kpiSet{Tiles: out, Withheld: cur.withheld, K: site.K}, nil
+}
+
+// formatMetric writes a metric's value the way the language writes it.
+func formatMetric(l i18n.Lang, metric string, v float64) string {
+	switch metric {
+	case "bounce_rate":
+		return l.Percent(v)
+	case "visit_duration":
+		return l.Duration(v)
+	case "views_per_visit":
+		return l.Number(v, 2)
+	}
+	return l.Int(int64(math.Round(v)))
+}
