@@ -64,15 +64,16 @@ func (r ConsentRecords) Erase(ctx context.Context, consentID string) error {
 	if err := r.Store.Exec(ctx, "ALTER TABLE consent_records DELETE WHERE consent_id = ?", consentID); err != nil {
 		return fmt.Errorf("aggregator: erase consent: %w", err)
 	}
-	return waitMutations(ctx, r.Store, "consent_records")
+	return WaitMutations(ctx, r.Store, "", "consent_records")
 }
 
-// waitMutations waits until the table has no unfinished mutations.
-// ClickHouse runs ALTER ... DELETE in the background; 18.16 has no
-// mutations_sync, so this polls system.mutations on both backends.
-func waitMutations(ctx context.Context, s store.Store, table string) error {
+// WaitMutations waits until a table (of database, or of the store's current
+// database when "") has no unfinished mutations. ClickHouse runs ALTER ...
+// DELETE in the background; 18.16 has no mutations_sync, so this polls
+// system.mutations on both backends.
+func WaitMutations(ctx context.Context, s store.Store, database, table string) error {
 	for delay := 5 * time.Millisecond; ; delay = min(delay*2, 200*time.Millisecond) {
-		rows, err := s.Query(ctx, "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND table = ? AND is_done = 0", table)
+		rows, err := s.Query(ctx, "SELECT count() FROM system.mutations WHERE database = if(? = '', currentDatabase(), ?) AND table = ? AND is_done = 0", database, database, table)
 		if err != nil {
 			return fmt.Errorf("aggregator: wait for mutations of %s: %w", table, err)
 		}

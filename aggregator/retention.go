@@ -93,7 +93,7 @@ func (r Retention) Run(ctx context.Context, now time.Time) ([]Dropped, error) {
 		if err := r.Store.Exec(ctx, "ALTER TABLE consent_records DELETE WHERE site = ? AND time < ?", s.Domain, cutoff); err != nil {
 			return dropped, fmt.Errorf("aggregator: retention of consent records of %s: %w", s.Domain, err)
 		}
-		if err := waitMutations(ctx, r.Store, "consent_records"); err != nil {
+		if err := WaitMutations(ctx, r.Store, "", "consent_records"); err != nil {
 			return dropped, err
 		}
 		dd := Dropped{Table: "consent_records", Site: s.Domain, Day: "before " + cutoff.Format(time.DateOnly), Rows: n}

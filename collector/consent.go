@@ -54,7 +54,7 @@ func (s *Server) postConsent(c *fiber.Ctx) error {
 	rec := decision.Record(id, version)
 	// From where, coarsely: the country of the address and the browser
 	// family; the address and the user agent go no further.
-	rec.Country = s.Geo.Lookup(s.clientIP(c), geo.Country).CountryCode
+	rec.Country = s.Geo.Lookup(s.ClientIP(c), geo.Country).CountryCode
 	rec.Browser = s.Agents.Parse(c.Get(fiber.HeaderUserAgent)).Browser
 	if err := s.Consents.Put(c.UserContext(), rec); err != nil {
 		return storeUnavailable(c, err)

@@ -106,7 +106,7 @@ func (s *Server) enrich(c *fiber.Ctx, site aggregator.Site, b parsedBeacon, now 
 	}
 	src := referrer.Classify(b.Referrer, host).WithUTM(utm)
 
-	ip := s.clientIP(c)
+	ip := s.ClientIP(c)
 	precision, err := geo.ParsePrecision(site.Geo)
 	if err != nil {
 		precision = geo.Country

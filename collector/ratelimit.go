@@ -79,7 +79,7 @@ func (l *limiter) forget(now time.Time) {
 
 // limit answers 429 with Retry-After to a client over its rate.
 func (s *Server) limit(c *fiber.Ctx) error {
-	ok, wait := s.limiter.allow(s.clientIP(c), s.Now())
+	ok, wait := s.limiter.allow(s.ClientIP(c), s.Now())
 	if !ok {
 		s.metrics.rejected.WithLabelValues("rate-limited").Inc()
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)+1))
@@ -88,8 +88,8 @@ func (s *Server) limit(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// clientIP is the TCP peer, or for a trusted proxy the address it forwarded.
-func (s *Server) clientIP(c *fiber.Ctx) netip.Addr {
+// ClientIP is the TCP peer, or for a trusted proxy the address it forwarded.
+func (s *Server) ClientIP(c *fiber.Ctx) netip.Addr {
 	var peer netip.Addr
 	if a, ok := c.Context().RemoteAddr().(interface{ AddrPort() netip.AddrPort }); ok {
 		peer = a.AddrPort().Addr()

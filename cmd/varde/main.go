@@ -42,13 +42,15 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"serve":   {"run the collector and the dashboard", runServe},
-	"migrate": {"apply the schema migrations to the store", runMigrate},
-	"site":    {"add, change, list and show sites (site add|set|list|show)", runSite},
-	"user":    {"add dashboard users (user add)", runUser},
-	"apikey":  {"add stats API keys (apikey add)", runAPIKey},
-	"sql":     {"run a SQL statement on the store, TSV out", runSQL},
-	"loadgen": {"send realistic consented traffic to a collector (load tests)", runLoadgen},
+	"serve":     {"run the collector and the dashboard", runServe},
+	"migrate":   {"apply the schema migrations to the store", runMigrate},
+	"site":      {"add, change, list and show sites (site add|set|list|show)", runSite},
+	"user":      {"add dashboard users (user add)", runUser},
+	"apikey":    {"add stats API keys (apikey add)", runAPIKey},
+	"sql":       {"run a SQL statement on the store, TSV out", runSQL},
+	"loadgen":   {"send realistic consented traffic to a collector (load tests)", runLoadgen},
+	"rollup":    {"re-derive a site's aggregates from its raw events (rollup rebuild)", runRollup},
+	"retention": {"delete now what is past its retention (retention run)", runRetention},
 }
 
 func run(ctx context.Context, args []string, env ioEnv) int {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/varde/varde/aggregator"
+	"github.com/varde/varde/aggregator/sessions"
+	"github.com/varde/varde/aggregator/stats"
 	"github.com/varde/varde/aggregator/writer"
 	"github.com/varde/varde/collector"
 	"github.com/varde/varde/collector/clientip"
@@ -28,6 +32,9 @@ import (
 	"github.com/varde/varde/collector/geo"
 	"github.com/varde/varde/collector/useragent"
 	"github.com/varde/varde/consent"
+	"github.com/varde/varde/dashboard"
+	"github.com/varde/varde/dashboard/auth"
+	"github.com/varde/varde/dashboard/statsapi"
 	"github.com/varde/varde/internal/httpapi"
 )
 
@@ -45,6 +52,7 @@ type serveConfig struct {
 	spoolMB         int
 	rate            float64
 	burst           int
+	secureCookies   bool
 }
 
 func runServe(ctx context.Context, args []string, env ioEnv) error {
@@ -61,6 +69,8 @@ func runServe(ctx context.Context, args []string, env ioEnv) error {
 	f.IntVar(&cfg.flushRows, "flush-rows", 10000, "insert a batch of events once it holds this many")
 	f.Var(durationValue(&cfg.flushInterval, time.Second), "flush-interval", "insert a batch at most this long after its first event")
 	f.IntVar(&cfg.spoolMB, "spool-mb", 256, "disk space for events awaiting the store; beyond it beacons get 503")
+	f.StringVar(&cfg.store.read, "read-store", "", "the dashboard and stats API's store: a server user that may read only the aggregates database, e.g. clickhouse://varde_reader:pass@host:9000/varde_agg (empty: --store's user on that database)")
+	f.BoolVar(&cfg.secureCookies, "secure-cookies", false, "mark dashboard cookies Secure: set it when the dashboard is served over HTTPS")
 	f.Float64Var(&cfg.rate, "rate-limit", 20, "API requests per second allowed from one client address")
 	f.IntVar(&cfg.burst, "rate-burst", 100, "burst of API requests allowed from one client address")
 	rest, err := parseFlags(f, args, env)
@@ -100,8 +110,12 @@ func serve(ctx context.Context, cfg serveConfig, trusted *clientip.Trusted, conf
 	log.Info("store open", "backend", st.Backend())
 
 	sites := aggregator.Sites{Store: st}
+	var demoLogin string
 	if cfg.demo {
 		if err := ensureDemoSite(ctx, sites, log); err != nil {
+			return err
+		}
+		if demoLogin, err = ensureDemoAdmin(ctx, aggregator.Users{Store: st}, log); err != nil {
 			return err
 		}
 	}
@@ -141,6 +155,14 @@ func serve(ctx context.Context, cfg serveConfig, trusted *clientip.Trusted, conf
 		return err
 	}
 
+	read, err := cfg.store.openRead(ctx, st)
+	if err != nil {
+		return err
+	}
+	defer read.Close()
+	engine := stats.New(read)
+	sessionizer := sessions.New(st, sessions.Options{Log: log})
+
 	col := collector.New(collector.Options{
 		Log: log, Ready: st.Ping, Demo: cfg.demo, Sites: siteCache, Sink: w,
 		Consents: aggregator.ConsentRecords{Store: st}, Salts: salts,
@@ -155,6 +177,15 @@ func serve(ctx context.Context, cfg serveConfig, trusted *clientip.Trusted, conf
 		dash.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	}
 	dash.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{})))
+	board := dashboard.New(dashboard.Options{
+		Store: st, Stats: engine, Log: log, Secure: cfg.secureCookies,
+		ClientIP: func(c *fiber.Ctx) string { return col.ClientIP(c).String() },
+	})
+	statsapi.New(statsapi.Options{
+		Engine: engine, Sites: sites, Keys: aggregator.APIKeys{Store: st}, Log: log,
+		SessionSite: board.SessionSite,
+	}).Register(dash)
+	board.Register(dash)
 
 	// Background work stops with jobs; the writer stops last, after the
 	// listeners, so that every accepted event is stored.
@@ -170,7 +201,14 @@ func serve(ctx context.Context, cfg serveConfig, trusted *clientip.Trusted, conf
 	goJob(func(ctx context.Context) { siteCache.Run(ctx, 5*time.Second) })
 	goJob(func(ctx context.Context) { salts.Run(ctx, time.Minute, time.Now) })
 	goJob(func(ctx context.Context) { refreshKeys(ctx, consentKeys, configuredKeys, verifier, keyIDs, log) })
-	goJob(func(ctx context.Context) { runRetention(ctx, aggregator.Retention{Store: st, Log: log}, log) })
+	goJob(func(ctx context.Context) { retainEveryHour(ctx, aggregator.Retention{Store: st, Log: log}, log) })
+	goJob(func(ctx context.Context) {
+		sessionizer.Run(ctx)
+		// Hand the lease over at once rather than after it expires.
+		releaseCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		sessionizer.Release(releaseCtx)
+	})
 
 	apps := []*fiber.App{public}
 	listeners := []string{cfg.listen}
@@ -191,6 +229,9 @@ func serve(ctx context.Context, cfg serveConfig, trusted *clientip.Trusted, conf
 			fmt.Fprintf(env.stdout, "Varde is running at %s (health: %s/healthz)\n", url, url)
 			if cfg.demo {
 				fmt.Fprintf(env.stdout, "Demo page: %s/demo\n", url)
+			}
+			if dash == public {
+				fmt.Fprintf(env.stdout, "Dashboard: %s/dashboard%s\n", url, demoLogin)
 			}
 		}
 		go func() { errc <- app.Listener(ln) }()
@@ -245,8 +286,8 @@ func refreshKeys(ctx context.Context, keys aggregator.ConsentKeys, configured []
 	}
 }
 
-// runRetention applies retention at start and then every hour.
-func runRetention(ctx context.Context, r aggregator.Retention, log *slog.Logger) {
+// retainEveryHour applies retention at start and then every hour.
+func retainEveryHour(ctx context.Context, r aggregator.Retention, log *slog.Logger) {
 	for {
 		if _, err := r.Run(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("retention failed; will retry", "err", err)
@@ -273,6 +314,29 @@ func displayAddr(a net.Addr) string {
 		host = "[" + host + "]"
 	}
 	return host + ":" + port
+}
+
+// ensureDemoAdmin creates an admin account when there is none, so that a
+// newcomer can open the dashboard, and says how to sign in: the generated
+// password is shown this once.
+func ensureDemoAdmin(ctx context.Context, users aggregator.Users, log *slog.Logger) (string, error) {
+	all, err := users.List(ctx)
+	if err != nil || len(all) > 0 {
+		return "", err
+	}
+	secret := make([]byte, 9)
+	rand.Read(secret)
+	password := base64.RawURLEncoding.EncodeToString(secret)
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	const email = "admin@demo.localhost"
+	if err := users.Put(ctx, aggregator.User{Email: email, PasswordHash: hash, Role: aggregator.RoleAdmin}); err != nil {
+		return "", err
+	}
+	log.Info("created a demo admin account", "email", email)
+	return fmt.Sprintf(" (sign in as %s with password %s, shown only now)", email, password), nil
 }
 
 func ensureDemoSite(ctx context.Context, sites aggregator.Sites, log *slog.Logger) error {
