@@ -3,6 +3,7 @@ package aggregator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
@@ -212,6 +213,39 @@ func TestSaltLifecycle(t *testing.T) {
 		rows.Scan(&n)
 		if n != 0 {
 			t.Errorf("rows of the deleted day's salt in the store: %d, want 0", n)
+		}
+	})
+}
+
+// TestConsentBatcher: concurrent choices are stored together, each caller
+// answered once its record is in the store.
+func TestConsentBatcher(t *testing.T) {
+	forEachMigrated(t, func(t *testing.T, s store.Store) {
+		ctx, cancel := context.WithCancel(bg(t))
+		b := NewConsentBatcher(ConsentRecords{Store: s})
+		done := make(chan struct{})
+		go func() { b.Run(ctx); close(done) }()
+		errs := make(chan error, 200)
+		at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+		for i := range 200 {
+			go func() {
+				errs <- b.Put(bg(t), consent.Record{ConsentID: fmt.Sprintf("c%d", i), Version: 1, Site: "example.no", Time: at, Action: consent.ActionAcceptAll})
+			}()
+		}
+		for range 200 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := count(t, s, "SELECT count() FROM consent_records"); n != 200 {
+			t.Errorf("stored %d records, want 200", n)
+		}
+		cancel()
+		<-done
+		late, stop := context.WithTimeout(bg(t), time.Second)
+		defer stop()
+		if err := b.Put(late, consent.Record{ConsentID: "late", Version: 1, Site: "example.no", Time: at}); err == nil {
+			t.Error("Put after the batcher stopped: got nil, want an error")
 		}
 	})
 }

@@ -21,6 +21,15 @@ const consentColumns = "consent_id, version, site, time, revision, lang, granted
 // Put stores one version of a consent. It returns once the store has
 // accepted the row, before the visitor gets a token.
 func (r ConsentRecords) Put(ctx context.Context, rec consent.Record) error {
+	err := r.Store.Insert(ctx, "consent_records", strings.Split(consentColumns, ", "), [][]any{consentRow(rec)})
+	if err != nil {
+		return fmt.Errorf("aggregator: store consent record: %w", err)
+	}
+	return nil
+}
+
+// consentRow is rec as a row of consent_records.
+func consentRow(rec consent.Record) []any {
 	granted, refused := rec.Granted, rec.Refused
 	if granted == nil {
 		granted = []string{}
@@ -28,14 +37,10 @@ func (r ConsentRecords) Put(ctx context.Context, rec consent.Record) error {
 	if refused == nil {
 		refused = []string{}
 	}
-	err := r.Store.Insert(ctx, "consent_records", strings.Split(consentColumns, ", "), [][]any{{
+	return []any{
 		rec.ConsentID, rec.Version, rec.Site, rec.Time.UTC(), rec.Revision, rec.Lang, granted, refused,
 		string(rec.Action), rec.GPC, rec.PagePath, rec.Country, rec.Browser,
-	}})
-	if err != nil {
-		return fmt.Errorf("aggregator: store consent record: %w", err)
 	}
-	return nil
 }
 
 // History returns every version of a consent, oldest first.

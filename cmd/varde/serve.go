@@ -163,9 +163,10 @@ func serve(ctx context.Context, cfg serveConfig, trusted *clientip.Trusted, conf
 	engine := stats.New(read)
 	sessionizer := sessions.New(st, sessions.Options{Log: log})
 
+	consents := aggregator.NewConsentBatcher(aggregator.ConsentRecords{Store: st})
 	col := collector.New(collector.Options{
 		Log: log, Ready: st.Ping, Demo: cfg.demo, Sites: siteCache, Sink: w,
-		Consents: aggregator.ConsentRecords{Store: st}, Salts: salts,
+		Consents: consents, Salts: salts,
 		Verifier: verifier, Revoked: revoked, Geo: resolver, Agents: agents, Trusted: trusted,
 		Metrics: registry, RatePerSecond: cfg.rate, Burst: cfg.burst,
 	})
@@ -198,6 +199,7 @@ func serve(ctx context.Context, cfg serveConfig, trusted *clientip.Trusted, conf
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- w.Run(jobs) }()
 	goJob(col.Run)
+	goJob(consents.Run)
 	goJob(func(ctx context.Context) { siteCache.Run(ctx, 5*time.Second) })
 	goJob(func(ctx context.Context) { salts.Run(ctx, time.Minute, time.Now) })
 	goJob(func(ctx context.Context) { refreshKeys(ctx, consentKeys, configuredKeys, verifier, keyIDs, log) })
