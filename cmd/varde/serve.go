@@ -2,40 +2,18 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"os/signal"
-	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/varde/varde/aggregator"
-	"github.com/varde/varde/aggregator/sessions"
-	"github.com/varde/varde/aggregator/stats"
-	"github.com/varde/varde/aggregator/writer"
-	"github.com/varde/varde/collector"
 	"github.com/varde/varde/collector/clientip"
 	"github.com/varde/varde/collector/demo"
-	"github.com/varde/varde/collector/geo"
-	"github.com/varde/varde/collector/useragent"
 	"github.com/varde/varde/consent"
-	"github.com/varde/varde/dashboard"
-	"github.com/varde/varde/dashboard/auth"
-	"github.com/varde/varde/dashboard/statsapi"
-	"github.com/varde/varde/internal/httpapi"
+	"github.com/varde/varde/internal/node"
 )
 
 type serveConfig struct {
@@ -107,199 +85,59 @@ func serve(ctx context.Context, cfg serveConfig, trusted *clientip.Trusted, conf
 		return err
 	}
 	defer st.Close()
-	log.Info("store open", "backend", st.Backend())
-
-	sites := aggregator.Sites{Store: st}
-	var demoLogin string
-	if cfg.demo {
-		if err := ensureDemoSite(ctx, sites, log); err != nil {
-			return err
-		}
-		if demoLogin, err = ensureDemoAdmin(ctx, aggregator.Users{Store: st}, log); err != nil {
-			return err
-		}
-	}
-	siteCache := aggregator.NewSiteCache(sites, log)
-	if err := siteCache.Reload(ctx); err != nil {
-		return err
-	}
-	salts := aggregator.NewSaltKeeper(st, log)
-	if err := salts.Maintain(ctx, time.Now()); err != nil {
-		return err
-	}
-	consentKeys := aggregator.ConsentKeys{Store: st}
-	ring, keyIDs, err := consentKeys.Keyring(ctx, configuredKeys)
-	if err != nil {
-		return err
-	}
-	revoked := &consent.RevocationCache{}
-	verifier := consent.NewVerifier(ring, revoked)
-
-	resolver, err := geo.Open(cfg.geoip)
-	if err != nil {
-		log.Warn("locations will be unknown", "err", err)
-	}
-	defer resolver.Close()
-	agents, err := useragent.New(useragent.Options{})
-	if err != nil {
-		return err
-	}
-
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	w, err := writer.New(writer.Options{
-		Store: st, Dir: filepath.Join(cfg.store.data, "spool"), Logger: log, Registerer: registry,
-		FlushRows: cfg.flushRows, FlushInterval: cfg.flushInterval, SpoolBytes: int64(cfg.spoolMB) << 20,
-	})
-	if err != nil {
-		return err
-	}
-
 	read, err := cfg.store.openRead(ctx, st)
 	if err != nil {
 		return err
 	}
 	defer read.Close()
-	engine := stats.New(read)
-	sessionizer := sessions.New(st, sessions.Options{Log: log})
+	log.Info("store open", "backend", st.Backend())
 
-	consents := aggregator.NewConsentBatcher(aggregator.ConsentRecords{Store: st})
-	col := collector.New(collector.Options{
-		Log: log, Ready: st.Ping, Demo: cfg.demo, Sites: siteCache, Sink: w,
-		Consents: consents, Salts: salts,
-		Verifier: verifier, Revoked: revoked, Geo: resolver, Agents: agents, Trusted: trusted,
-		Metrics: registry, RatePerSecond: cfg.rate, Burst: cfg.burst,
+	n, err := node.New(ctx, node.Config{
+		Store: st, Read: read, DataDir: cfg.store.data, SeparateDashboard: cfg.dashboardListen != "",
+		GeoIP: cfg.geoip, Trusted: trusted, ConsentKeys: configuredKeys, Demo: cfg.demo,
+		SecureCookies: cfg.secureCookies, FlushRows: cfg.flushRows, FlushInterval: cfg.flushInterval,
+		SpoolBytes: int64(cfg.spoolMB) << 20, RatePerSecond: cfg.rate, Burst: cfg.burst, Log: log,
 	})
-	public := httpapi.NewApp(log)
-	col.Register(public)
-	dash := public
+	if err != nil {
+		return err
+	}
+	public, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
+	}
+	var dash net.Listener
 	if cfg.dashboardListen != "" {
-		dash = httpapi.NewApp(log)
-		dash.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	}
-	dash.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{})))
-	board := dashboard.New(dashboard.Options{
-		Store: st, Stats: engine, Log: log, Secure: cfg.secureCookies,
-		ClientIP: func(c *fiber.Ctx) string { return col.ClientIP(c).String() },
-	})
-	statsapi.New(statsapi.Options{
-		Engine: engine, Sites: sites, Keys: aggregator.APIKeys{Store: st}, Log: log,
-		SessionSite: board.SessionSite,
-	}).Register(dash)
-	board.Register(dash)
-
-	// Background work stops with jobs; the writer stops last, after the
-	// listeners, so that every accepted event is stored.
-	jobs, stopJobs := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	goJob := func(f func(context.Context)) {
-		wg.Add(1)
-		go func() { defer wg.Done(); f(jobs) }()
-	}
-	writerDone := make(chan error, 1)
-	go func() { writerDone <- w.Run(jobs) }()
-	goJob(col.Run)
-	goJob(consents.Run)
-	goJob(func(ctx context.Context) { siteCache.Run(ctx, 5*time.Second) })
-	goJob(func(ctx context.Context) { salts.Run(ctx, time.Minute, time.Now) })
-	goJob(func(ctx context.Context) { refreshKeys(ctx, consentKeys, configuredKeys, verifier, keyIDs, log) })
-	goJob(func(ctx context.Context) { retainEveryHour(ctx, aggregator.Retention{Store: st, Log: log}, log) })
-	goJob(func(ctx context.Context) {
-		sessionizer.Run(ctx)
-		// Hand the lease over at once rather than after it expires.
-		releaseCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		sessionizer.Release(releaseCtx)
-	})
-
-	apps := []*fiber.App{public}
-	listeners := []string{cfg.listen}
-	if dash != public {
-		apps = append(apps, dash)
-		listeners = append(listeners, cfg.dashboardListen)
-	}
-	errc := make(chan error, len(apps))
-	for i, app := range apps {
-		ln, err := net.Listen("tcp", listeners[i])
-		if err != nil {
-			stopJobs()
-			return fmt.Errorf("listen on %s: %w", listeners[i], err)
+		if dash, err = net.Listen("tcp", cfg.dashboardListen); err != nil {
+			public.Close()
+			return fmt.Errorf("listen on %s: %w", cfg.dashboardListen, err)
 		}
-		url := "http://" + displayAddr(ln.Addr())
-		log.Info("listening", "url", url)
-		if i == 0 {
-			fmt.Fprintf(env.stdout, "Varde is running at %s (health: %s/healthz)\n", url, url)
-			if cfg.demo {
-				fmt.Fprintf(env.stdout, "Demo page: %s/demo\n", url)
-			}
-			if dash == public {
-				fmt.Fprintf(env.stdout, "Dashboard: %s/dashboard%s\n", url, demoLogin)
-			}
-		}
-		go func() { errc <- app.Listener(ln) }()
+	}
+	n.Start(public, dash)
+	url := "http://" + displayAddr(public.Addr())
+	log.Info("listening", "url", url)
+	fmt.Fprintf(env.stdout, "Varde is running at %s (health: %s/healthz)\n", url, url)
+	if cfg.demo {
+		fmt.Fprintf(env.stdout, "Demo page: %s/demo\n", url)
+	}
+	dashURL := url
+	if dash != nil {
+		dashURL = "http://" + displayAddr(dash.Addr())
+	}
+	fmt.Fprintf(env.stdout, "Dashboard: %s/dashboard\n", dashURL)
+	if n.DemoLogin != "" {
+		fmt.Fprintf(env.stdout, "  %s\n", n.DemoLogin)
 	}
 
 	var runErr error
 	select {
 	case <-ctx.Done():
 		log.Info("stopping")
-	case runErr = <-errc:
+	case runErr = <-n.Served():
 		runErr = fmt.Errorf("listener stopped: %w", runErr)
 	}
-	var errs []error
-	for _, app := range apps {
-		if err := app.ShutdownWithTimeout(cfg.shutdownTimeout); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	// The last flush gets a fresh context: the signal's is already done.
-	flushCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
-	defer cancel()
-	if err := w.Close(flushCtx); err != nil {
-		errs = append(errs, fmt.Errorf("storing the spool: %w (what is left stays on disk for the next start)", err))
-	}
-	stopJobs()
-	<-writerDone
-	wg.Wait()
+	err = n.Stop(cfg.shutdownTimeout)
 	log.Info("stopped")
-	return errors.Join(append([]error{runErr}, errs...)...)
-}
-
-// refreshKeys picks up consent keys added on other nodes (a rotation).
-func refreshKeys(ctx context.Context, keys aggregator.ConsentKeys, configured []consent.Key, v *consent.Verifier, ids []string, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		ring, newIDs, err := keys.Keyring(ctx, configured)
-		if err != nil {
-			log.Warn("reloading consent keys failed", "err", err)
-			continue
-		}
-		if !slices.Equal(ids, newIDs) {
-			v.SetKeyring(ring)
-			ids = newIDs
-			log.Info("consent keys changed", "signing", newIDs[0], "keys", len(newIDs))
-		}
-	}
-}
-
-// retainEveryHour applies retention at start and then every hour.
-func retainEveryHour(ctx context.Context, r aggregator.Retention, log *slog.Logger) {
-	for {
-		if _, err := r.Run(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			log.Warn("retention failed; will retry", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Hour):
-		}
-	}
+	return errors.Join(runErr, err)
 }
 
 // displayAddr makes a listener's address clickable: 127.0.0.1 for an
@@ -316,44 +154,4 @@ func displayAddr(a net.Addr) string {
 		host = "[" + host + "]"
 	}
 	return host + ":" + port
-}
-
-// ensureDemoAdmin creates an admin account when there is none, so that a
-// newcomer can open the dashboard, and says how to sign in: the generated
-// password is shown this once.
-func ensureDemoAdmin(ctx context.Context, users aggregator.Users, log *slog.Logger) (string, error) {
-	all, err := users.List(ctx)
-	if err != nil || len(all) > 0 {
-		return "", err
-	}
-	secret := make([]byte, 9)
-	rand.Read(secret)
-	password := base64.RawURLEncoding.EncodeToString(secret)
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		return "", err
-	}
-	const email = "admin@demo.localhost"
-	if err := users.Put(ctx, aggregator.User{Email: email, PasswordHash: hash, Role: aggregator.RoleAdmin}); err != nil {
-		return "", err
-	}
-	log.Info("created a demo admin account", "email", email)
-	return fmt.Sprintf(" (sign in as %s with password %s, shown only now)", email, password), nil
-}
-
-func ensureDemoSite(ctx context.Context, sites aggregator.Sites, log *slog.Logger) error {
-	if _, err := sites.Get(ctx, demo.Site); err == nil {
-		return nil
-	} else if !errors.Is(err, aggregator.ErrNotFound) {
-		return err
-	}
-	site := aggregator.NewSite(demo.Site)
-	site.Name = "Fjordbemanning (demo)"
-	site.Timezone = "Europe/Oslo"
-	site.K = 1
-	if err := sites.Put(ctx, site); err != nil {
-		return err
-	}
-	log.Info("created the demo site", "site", demo.Site)
-	return nil
 }

@@ -35,7 +35,9 @@ type Options struct {
 	// Duration bounds the run; Requests, when set, bounds it too.
 	Duration time.Duration
 	Requests int
-	// Visitors is how many distinct visitors send (default 2000).
+	// Visitors is how many distinct visitors give consent and then visit
+	// (default 5000). A visit is 1 to 10 pageviews of one visitor in a row;
+	// visitors take turns, so each comes back a few times in a long run.
 	Visitors int
 	// Concurrency is the number of connections (default 64).
 	Concurrency int
@@ -56,7 +58,7 @@ func (o *Options) fill() error {
 		o.Duration = 10 * time.Second
 	}
 	if o.Visitors == 0 {
-		o.Visitors = 2000
+		o.Visitors = 5000
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = 64
@@ -246,9 +248,12 @@ func newBeaconMaker(opts Options, seed uint64) *beaconMaker {
 	return &beaconMaker{opts: opts, rng: rng, paths: paths, zipf: rand.NewZipf(rng, 1.1, 1, uint64(opts.Pages-1))}
 }
 
-func (b *beaconMaker) body(v visitor) []byte {
+func (b *beaconMaker) body(v visitor, first bool) []byte {
 	path := b.paths[b.zipf.Uint64()]
-	ref := referrers[b.rng.IntN(len(referrers))]
+	ref := ""
+	if first {
+		ref = referrers[b.rng.IntN(len(referrers))]
+	}
 	var sb strings.Builder
 	sb.Grow(600)
 	sb.WriteString(`{"site":"`)
@@ -330,6 +335,7 @@ func send(ctx context.Context, client *fasthttp.HostClient, opts Options, visito
 		other                   map[int]int
 	}
 	results := make([]workerResult, opts.Concurrency)
+	var nextVisit atomic.Int64
 	var wg sync.WaitGroup
 	for w := range opts.Concurrency {
 		wg.Add(1)
@@ -341,13 +347,20 @@ func send(ctx context.Context, client *fasthttp.HostClient, opts Options, visito
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
+			var v visitor
+			left := 0 // pageviews left in the current visit
 			for due := range jobs {
-				v := visitors[maker.rng.IntN(len(visitors))]
+				first := left == 0
+				if first {
+					v = visitors[int(nextVisit.Add(1))%len(visitors)]
+					left = 1 + maker.rng.IntN(10)
+				}
+				left--
 				req.Reset()
 				req.SetRequestURI(opts.Target + "/api/event")
 				req.Header.SetMethod("POST")
 				setBrowserHeaders(req, v)
-				req.SetBody(maker.body(v))
+				req.SetBody(maker.body(v, first))
 				began := time.Now()
 				if due.IsZero() {
 					due = began
