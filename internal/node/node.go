@@ -208,7 +208,9 @@ func (n *Node) Start(public, dash net.Listener) {
 		func(ctx context.Context) { n.Sites.Run(ctx, 5*time.Second) },
 		func(ctx context.Context) { n.Salts.Run(ctx, time.Minute, cfg.Now) },
 		n.refreshKeys,
-		func(ctx context.Context) { retainEveryHour(ctx, aggregator.Retention{Store: st, Log: log}, cfg.Now, log) },
+		func(ctx context.Context) {
+			retainEveryHour(ctx, aggregator.Retention{Store: st, Log: log}, cfg.Now, log)
+		},
 		func(ctx context.Context) { n.Sessionizer.Run(ctx) },
 	} {
 		n.jobs.Add(1)
