@@ -76,45 +76,6 @@ func (s *Sessionizer) newInserts(ctx context.Context, from, now time.Time, st *S
 	return take, nil
 }
 
-// affectedVisitors are the visitor ids with events in the inserts, per
-// site, with a lower bound of the UTC day each id belongs to (the day its
-// salt is for): the day of its earliest new event, less saltLag.
-func (s *Sessionizer) affectedVisitors(ctx context.Context, from time.Time, ins []rawInsert) (map[string]map[uint64]time.Time, error) {
-	out := map[string]map[uint64]time.Time{}
-	for part := range slices.Chunk(ins, maxIn) {
-		lo, hi := part[0].first, part[0].last
-		ids := make([]uint64, len(part))
-		for i, in := range part {
-			ids[i] = in.id
-			lo, hi = minTime(lo, in.first), maxTime(hi, in.last)
-		}
-		rows, err := s.st.Query(ctx, sqlAffectedVisitors, maxTime(lo, from), hi, inList(ids))
-		if err != nil {
-			return nil, fmt.Errorf("sessions: affected visitors: %w", err)
-		}
-		for rows.Next() {
-			var (
-				site  string
-				id    uint64
-				first time.Time
-			)
-			if err := rows.Scan(&site, &id, &first); err != nil {
-				return nil, fmt.Errorf("sessions: affected visitors: %w", err)
-			}
-			day := midnight(first.Add(-saltLag))
-			m := out[site]
-			if m == nil {
-				m = map[uint64]time.Time{}
-				out[site] = m
-			}
-			if d, ok := m[id]; !ok || day.Before(d) {
-				m[id] = day
-			}
-		}
-	}
-	return out, nil
-}
-
 // recordInserts marks the inserts as folded in. time is the insert's
 // latest event, so the scan for new inserts, bounded by time, finds it.
 func (s *Sessionizer) recordInserts(ctx context.Context, ins []rawInsert) error {

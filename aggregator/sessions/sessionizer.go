@@ -45,7 +45,8 @@ type Options struct {
 	// max_query_size.
 	ChunkSize int
 	// MaxEvents bounds the new raw events one run folds in; the rest waits
-	// for the next run, which Run starts at once. Default 1,000,000.
+	// for the next run, which Run starts at once. Default 200,000: a run
+	// holds its new events in memory.
 	MaxEvents int
 	// LeaseTTL is how long a claim or renewal of the lease lasts. Default
 	// 60 s, renewed every 20 s.
@@ -84,7 +85,7 @@ func (o *Options) fill() {
 		o.ChunkSize = 4000
 	}
 	if o.MaxEvents <= 0 {
-		o.MaxEvents = 1_000_000
+		o.MaxEvents = 200_000
 	}
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = 60 * time.Second
@@ -110,6 +111,10 @@ type Sessionizer struct {
 	// afterWrite, when set (by tests), runs after the rows are written and
 	// before the inserts are recorded; an error stops the run there.
 	afterWrite func() error
+	// mem is what the lease holder remembers of open visitors (fast.go).
+	mem memory
+	// noFast turns the fast path off (tests compare both paths).
+	noFast bool
 }
 
 type sighting struct {
@@ -131,6 +136,37 @@ func New(st store.Store, opts Options) *Sessionizer {
 	}
 }
 
+// RunOnce folds the new raw inserts into sessions and session_events, if
+// this node holds (or can take) the lease. A run that stops half way leaves
+// the tables consistent enough for the next run to finish the job: it
+// writes the difference against what is there, and records the inserts as
+// done only after.
+func (s *Sessionizer) RunOnce(ctx context.Context) (Stats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var st Stats
+	now := s.opts.Now()
+	// What this node remembers is only true while it held the lease the
+	// whole time since.
+	continuous := s.lease.valid(now)
+	held, err := s.lease.ensure(ctx)
+	if err != nil || !held {
+		s.mem.reset(time.Time{})
+		return st, err
+	}
+	st.Holder = true
+	if !continuous || s.mem.open == nil || s.noFast {
+		s.mem.reset(now)
+	}
+	st, err = s.run(ctx, now, st)
+	if err != nil {
+		// The store may hold part of this run's writes: forget, and let
+		// the next run take the exact path.
+		s.mem.reset(now)
+	}
+	return st, err
+}
+
 // Stats count what a run did.
 type Stats struct {
 	// Holder is whether this node held the lease; a run without it does
@@ -142,9 +178,11 @@ type Stats struct {
 	NewEvents int
 	Waiting   int
 	// Visitors are the visitor ids with new events; Loaded the raw events
-	// read to recompute their visits.
+	// read to recompute their visits; Fast the visitors folded in from the
+	// holder's memory, without reading the store.
 	Visitors int
 	Loaded   int
+	Fast     int
 	// Rows cancelled (sign -1) and written (sign +1) in each table.
 	SessionsCancelled int
 	SessionsWritten   int
@@ -158,33 +196,43 @@ func (s Stats) changed() bool {
 	return s.SessionsCancelled+s.SessionsWritten+s.EventsCancelled+s.EventsWritten > 0
 }
 
-// RunOnce folds the new raw inserts into sessions and session_events, if
-// this node holds (or can take) the lease. A run that stops half way leaves
-// the tables consistent enough for the next run to finish the job: it
-// writes the difference against what is there, and records the inserts as
-// done only after.
-func (s *Sessionizer) RunOnce(ctx context.Context) (Stats, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var st Stats
-	held, err := s.lease.ensure(ctx)
-	if err != nil || !held {
-		return st, err
-	}
-	st.Holder = true
-
-	now := s.opts.Now()
+// run is one RunOnce with the lease held: the fast path for what the
+// holder remembers, the exact path for the rest.
+func (s *Sessionizer) run(ctx context.Context, now time.Time, st Stats) (Stats, error) {
 	from := midnight(now.Add(-s.opts.Lookback))
 	ins, err := s.newInserts(ctx, from, now, &st)
 	if err != nil || len(ins) == 0 {
 		return st, err
 	}
-	affected, err := s.affectedVisitors(ctx, from, ins)
+	events, err := s.insertEvents(ctx, from, ins)
 	if err != nil {
 		return st, err
 	}
-	for _, site := range sortedKeys(affected) {
-		for _, chunk := range chunks(affected[site], s.opts.ChunkSize) {
+	plan := s.mem.plan(events, now)
+	if len(plan.sessions) > 0 {
+		if err := s.lease.confirm(ctx); err != nil {
+			return st, err
+		}
+		if err := s.st.Insert(ctx, "sessions", sessionColumns, plan.sessions); err != nil {
+			return st, fmt.Errorf("sessions: write sessions: %w", err)
+		}
+	}
+	if len(plan.events) > 0 {
+		if err := s.lease.confirm(ctx); err != nil {
+			return st, err
+		}
+		if err := s.st.Insert(ctx, "session_events", sessionEventColumns, plan.events); err != nil {
+			return st, fmt.Errorf("sessions: write session events: %w", err)
+		}
+	}
+	st.Visitors += plan.stats.Visitors
+	st.Fast += plan.stats.Visitors
+	st.SessionsCancelled += plan.stats.SessionsCancelled
+	st.SessionsWritten += plan.stats.SessionsWritten
+	st.EventsCancelled += plan.stats.EventsCancelled
+	st.EventsWritten += plan.stats.EventsWritten
+	for _, site := range sortedKeys(plan.slow) {
+		for _, chunk := range chunks(plan.slow[site], s.opts.ChunkSize) {
 			st.Visitors += len(chunk)
 			if err := s.syncChunk(ctx, site, chunk, &st); err != nil {
 				return st, err
@@ -199,6 +247,7 @@ func (s *Sessionizer) RunOnce(ctx context.Context) (Stats, error) {
 	if err := s.recordInserts(ctx, ins); err != nil {
 		return st, err
 	}
+	s.mem.apply(plan, now)
 	return st, nil
 }
 

@@ -21,7 +21,7 @@ func query(name string) string {
 
 var (
 	sqlNewInserts           = query("newInserts")
-	sqlAffectedVisitors     = query("affectedVisitors")
+	sqlInsertEvents         = query("insertEvents")
 	sqlLoadLinked           = query("loadLinked")
 	sqlLoadVisitors         = query("loadVisitors")
 	sqlLoadShard            = query("loadShard")

@@ -1,0 +1,221 @@
+package sessions
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/varde/varde/aggregator"
+)
+
+// The fast path. The node holding the lease is the only writer, so it can
+// remember what it wrote: the events of every visitor active in the last
+// keepOpen (the store holds exactly Visits of them). New events of such a
+// visitor that come after the remembered ones need no store reads at all:
+// the old rows are Visits(remembered), the new ones Visits(remembered +
+// new), and the difference is written. Visitors the holder has not seen
+// since it took the lease, events that arrive out of order, and the minutes
+// after midnight when visits may continue yesterday's (prev_visitor_id)
+// take the exact, store-reading path (syncChunk), and are remembered as
+// such until they have been quiet for keepOpen.
+
+// keepOpen is how long a visitor is remembered after its last event: long
+// enough that a later event of a forgotten visitor starts a new visit.
+const keepOpen = Gap + 15*time.Minute
+
+// maxRemembered bounds the events remembered; past it the oldest visitors
+// are forgotten and go the slow way if they come back.
+const maxRemembered = 200_000
+
+type vkey struct {
+	site string
+	id   uint64
+}
+
+// memory is the lease holder's view of open visitors.
+type memory struct {
+	since   time.Time // when this holder's view began (lease taken)
+	open    map[vkey][]aggregator.Event
+	slow    map[vkey]time.Time // visitors to keep on the slow path until then
+	counted int
+}
+
+func (m *memory) reset(since time.Time) {
+	*m = memory{since: since, open: map[vkey][]aggregator.Event{}, slow: map[vkey]time.Time{}}
+}
+
+// fastPlan is a run's split of new events into the fast path's rows and the
+// visitors that must take the slow one.
+type fastPlan struct {
+	sessions, events [][]any
+	remember         map[vkey][]aggregator.Event
+	slow             map[string]ids // site → visitor ids with their day bound
+	stats            Stats
+}
+
+// plan splits the new events of a run.
+func (m *memory) plan(events []aggregator.Event, now time.Time) fastPlan {
+	p := fastPlan{remember: map[vkey][]aggregator.Event{}, slow: map[string]ids{}}
+	byVisitor := map[vkey][]aggregator.Event{}
+	for _, e := range events {
+		k := vkey{e.Site, e.VisitorID}
+		byVisitor[k] = append(byVisitor[k], e)
+	}
+	for k, evs := range byVisitor {
+		slices.SortFunc(evs, eventOrder)
+		if !m.canTakeFast(k, evs, now) {
+			day := midnight(evs[0].Time.Add(-saltLag))
+			if p.slow[k.site] == nil {
+				p.slow[k.site] = ids{}
+			}
+			if d, ok := p.slow[k.site][k.id]; !ok || day.Before(d) {
+				p.slow[k.site][k.id] = day
+			}
+			continue
+		}
+		old := m.open[k]
+		all := append(slices.Clone(old), evs...)
+		var cur []counted[*Session]
+		var curE []counted[*SessionEvent]
+		for _, v := range Visits(old) {
+			cur = append(cur, counted[*Session]{&v.Session, 1})
+			for i := range v.Events {
+				curE = append(curE, counted[*SessionEvent]{&v.Events[i], 1})
+			}
+		}
+		var want []*Session
+		var wantE []*SessionEvent
+		for _, v := range Visits(all) {
+			want = append(want, &v.Session)
+			for i := range v.Events {
+				wantE = append(wantE, &v.Events[i])
+			}
+		}
+		rowsS, cs, ws := diff(want, cur)
+		rowsE, ce, we := diff(wantE, curE)
+		p.sessions = append(p.sessions, rowsS...)
+		p.events = append(p.events, rowsE...)
+		p.stats.SessionsCancelled += cs
+		p.stats.SessionsWritten += ws
+		p.stats.EventsCancelled += ce
+		p.stats.EventsWritten += we
+		p.stats.Visitors++
+		p.remember[k] = all
+	}
+	return p
+}
+
+// canTakeFast reports whether a visitor's new events (sorted) can be
+// folded in from memory alone.
+func (m *memory) canTakeFast(k vkey, evs []aggregator.Event, now time.Time) bool {
+	if until, ok := m.slow[k]; ok && now.Before(until) {
+		return false
+	}
+	for _, e := range evs {
+		if e.PrevVisitorID != 0 {
+			return false
+		}
+	}
+	if old, ok := m.open[k]; ok {
+		// Only events after every remembered one: anything earlier may
+		// change the visits in ways that need the whole history.
+		return eventOrder(old[len(old)-1], evs[0]) < 0
+	}
+	// A visitor not remembered has no event this holder folded in within
+	// keepOpen; it may still have older events folded in before this
+	// holder took over, which could continue into these unless they are
+	// more than Gap after the holder began. And an event that arrives long
+	// after it happened may belong to a forgotten visit.
+	first := evs[0].Time
+	return !first.Before(m.since.Add(Gap)) && !first.Before(now.Add(Gap-keepOpen))
+}
+
+// apply records what a successful run wrote, and forgets stale visitors.
+func (m *memory) apply(p fastPlan, now time.Time) {
+	for k, evs := range p.remember {
+		m.counted += len(evs) - len(m.open[k])
+		m.open[k] = evs
+	}
+	for site, list := range p.slow {
+		for id := range list {
+			k := vkey{site, id}
+			if old, ok := m.open[k]; ok {
+				m.counted -= len(old)
+				delete(m.open, k)
+			}
+			m.slow[k] = now.Add(keepOpen)
+		}
+	}
+	m.forget(now)
+}
+
+func (m *memory) forget(now time.Time) {
+	for k, evs := range m.open {
+		if now.Sub(evs[len(evs)-1].Time) > keepOpen {
+			m.counted -= len(evs)
+			delete(m.open, k)
+		}
+	}
+	for k, until := range m.slow {
+		if !now.Before(until) {
+			delete(m.slow, k)
+		}
+	}
+	if m.counted <= maxRemembered {
+		return
+	}
+	// Forget the quietest visitors first; they go the slow way if they
+	// come back within keepOpen.
+	type entry struct {
+		k    vkey
+		last time.Time
+	}
+	var all []entry
+	for k, evs := range m.open {
+		all = append(all, entry{k, evs[len(evs)-1].Time})
+	}
+	slices.SortFunc(all, func(a, b entry) int { return a.last.Compare(b.last) })
+	for _, e := range all {
+		if m.counted <= maxRemembered*3/4 {
+			break
+		}
+		m.counted -= len(m.open[e.k])
+		delete(m.open, e.k)
+		m.slow[e.k] = now.Add(keepOpen)
+	}
+}
+
+func eventOrder(a, b aggregator.Event) int {
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	switch {
+	case a.ID < b.ID:
+		return -1
+	case a.ID > b.ID:
+		return 1
+	}
+	return 0
+}
+
+// insertEvents loads the raw events of the inserts.
+func (s *Sessionizer) insertEvents(ctx context.Context, from time.Time, ins []rawInsert) ([]aggregator.Event, error) {
+	var out []aggregator.Event
+	for part := range slices.Chunk(ins, maxIn) {
+		lo, hi := part[0].first, part[0].last
+		list := make([]uint64, len(part))
+		for i, in := range part {
+			list[i] = in.id
+			lo, hi = minTime(lo, in.first), maxTime(hi, in.last)
+		}
+		rows, err := s.st.Query(ctx, sqlInsertEvents, maxTime(lo, from), hi, inList(list))
+		if err != nil {
+			return nil, fmt.Errorf("sessions: new events: %w", err)
+		}
+		if out, err = scanEvents(rows, out); err != nil {
+			return nil, fmt.Errorf("sessions: new events: %w", err)
+		}
+	}
+	return out, nil
+}
