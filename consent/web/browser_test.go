@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp/kb"
 
@@ -17,25 +18,26 @@ import (
 )
 
 // The browser tests run varde.js in headless Chromium on a realistic page
-// (a Norwegian staffing company's job listings) served from one origin,
-// talking to the collector on another, as on a real site. What the page
-// sent is read from Chromium's network log, so the tests hold against the
-// real `varde serve` too (see newTestEnv).
+// (a Norwegian staffing company's job listings) served by the test from
+// one origin, talking to the real collector, `varde serve`, on another, as
+// on a real site (collector_test.go). What the page sent and what the
+// server answered is read from Chromium's network log; what the server
+// kept is read from its store.
 
 var browser browsertest.Shared
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	browser.Close()
+	if err := varde.stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	os.Exit(code)
 }
 
-const (
-	mainSite = "nordjobb.no"
-	newSite  = "ny.nordjobb.no" // its revision gets bumped
-)
-
-// banner is the sites' banner config, as `varde site set --banner` takes it.
+// banner is the test sites' banner config, as `varde site add --banner`
+// takes it.
 const banner = `{
   "revision": 1,
   "policy_url": "/personvern",
@@ -57,15 +59,22 @@ const banner = `{
 var pageTemplates = template.Must(template.ParseFiles("testdata/jobs.html", "testdata/bare.html"))
 
 type fixture struct {
-	env   *testEnv
+	site  string // registered with the collector for this test alone
 	pages string // origin of the site's pages
 }
 
-// setup starts a collector and a web site whose pages carry the script.
-// Page query parameters: site, lang (data-lang), gtag=1 (a gtag snippet).
+// setup gives the test a site of its own on the shared collector and a web
+// site whose pages carry the script. Page query parameters: lang
+// (data-lang), gtag=1 (a gtag snippet).
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	env := newTestEnv(t, testSite{mainSite, banner}, testSite{newSite, banner})
+	varde.start(t)
+	site := varde.newSite(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("varde serve's log ends:\n%s", varde.logTail(30))
+		}
+	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/sentinel", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/stats.js", func(w http.ResponseWriter, r *http.Request) {
@@ -78,13 +87,9 @@ func setup(t *testing.T) *fixture {
 	page := func(name string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			q := r.URL.Query()
-			site := q.Get("site")
-			if site == "" {
-				site = mainSite
-			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			err := pageTemplates.ExecuteTemplate(w, name, map[string]any{
-				"API": template.URL(env.baseURL), "Site": site, "Lang": q.Get("lang"), "GTag": q.Get("gtag") == "1",
+				"API": template.URL(varde.base), "Site": site, "Lang": q.Get("lang"), "GTag": q.Get("gtag") == "1",
 			})
 			if err != nil {
 				t.Errorf("page %s: %v", name, err)
@@ -95,7 +100,7 @@ func setup(t *testing.T) *fixture {
 	mux.HandleFunc("/", page("jobs.html"))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &fixture{env: env, pages: srv.URL}
+	return &fixture{site: site, pages: srv.URL}
 }
 
 // open loads a page of the site in a fresh tab; query is e.g. "lang=en".
@@ -191,9 +196,18 @@ func granted(t *testing.T, p *browsertest.Page) []string {
 
 func wantGranted(t *testing.T, p *browsertest.Page, want ...string) {
 	t.Helper()
-	if got := granted(t, p); !slices.Equal(got, want) {
+	if got := granted(t, p); !sameSet(got, want) {
 		t.Errorf("varde.consent(): got %q, want %q", got, want)
 	}
+}
+
+// sameSet reports whether a and b hold the same strings in any order: the
+// server lists granted categories sorted, not in the banner's order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // wantEvents checks, once every request has been logged, that the tab
@@ -204,6 +218,57 @@ func wantEvents(t *testing.T, p *browsertest.Page, want int, when string) {
 	if got := p.Filter(events); len(got) != want {
 		t.Errorf("%s: got %d requests to /api/event in all, want %d; the page made:\n%s", when, len(got), want, p.RequestLog())
 	}
+}
+
+// wantStored checks that each beacon the tab sent was answered 202, and
+// that the site's stored events are want ("name path", then the props if
+// any), in the order sent. Events are stored within a flush interval of
+// their 202.
+func (f *fixture) wantStored(t *testing.T, p *browsertest.Page, want ...string) {
+	t.Helper()
+	settle(p)
+	for i := range len(p.Filter(events)) {
+		if r := p.WaitRequest("beacon", events, i+1); r.Status != http.StatusAccepted {
+			t.Errorf("beacon: got %s, want 202", r)
+		}
+	}
+	var got []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		got = got[:0]
+		for _, e := range varde.events(t, f.site) {
+			got = append(got, e.String())
+		}
+		if len(got) >= len(want) || time.Now().After(deadline) {
+			break
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("stored events of %s:\n got %q\nwant %q", f.site, got, want)
+	}
+}
+
+// wantRecords checks the stored versions of consent id on the test's
+// site, oldest first, as "version action granted", e.g.
+// "1 accept-all marketing,necessary,statistics", with " gpc" at the end
+// when GPC was on, and returns them.
+func (f *fixture) wantRecords(t *testing.T, id string, want ...string) []consentRecord {
+	t.Helper()
+	var recs []consentRecord
+	var got []string
+	for _, r := range varde.records(t, f.site) {
+		if r.ConsentID != id {
+			continue
+		}
+		s := fmt.Sprintf("%d %s %s", r.Version, r.Action, strings.Join(r.Granted, ","))
+		if r.GPC {
+			s += " gpc"
+		}
+		recs, got = append(recs, r), append(got, s)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("consent records of %s:\n got %q\nwant %q", id, got, want)
+	}
+	return recs
 }
 
 func TestAcceptAllSendsPageview(t *testing.T) {
@@ -218,7 +283,7 @@ func TestAcceptAllSendsPageview(t *testing.T) {
 		t.Fatalf("consent: got %s, want 201", c)
 	}
 	ch := decode[choiceBody](t, c)
-	if ch.Site != mainSite || ch.Revision != 1 || ch.Lang != "nb" || ch.Action != "accept-all" || ch.GPC ||
+	if ch.Site != f.site || ch.Revision != 1 || ch.Lang != "nb" || ch.Action != "accept-all" || ch.GPC ||
 		!ch.Categories["statistics"] || !ch.Categories["marketing"] || ch.ConsentID != "" || ch.URL != f.pages+"/" {
 		t.Errorf("consent body: got %+v", ch)
 	}
@@ -227,11 +292,11 @@ func TestAcceptAllSendsPageview(t *testing.T) {
 		t.Fatalf("pageview: got %s, want 202", ev)
 	}
 	b := decode[eventBody](t, ev)
-	if b.Site != mainSite || b.Name != "pageview" || b.URL != f.pages+"/" || b.Width != 1280 || b.Token == "" {
+	if b.Site != f.site || b.Name != "pageview" || b.URL != f.pages+"/" || b.Width != 1280 || b.Token == "" {
 		t.Errorf("pageview body: got %+v", b)
 	}
 	d := decided(t, p, 1)
-	if d.Action != "accept-all" || d.ConsentID == nil || !slices.Equal(d.Categories, []string{"necessary", "statistics", "marketing"}) {
+	if d.Action != "accept-all" || d.ConsentID == nil || !sameSet(d.Categories, []string{"necessary", "statistics", "marketing"}) {
 		t.Errorf("varde:consent detail: got %+v", d)
 	}
 	wantGranted(t, p, "necessary", "statistics", "marketing")
@@ -243,6 +308,20 @@ func TestAcceptAllSendsPageview(t *testing.T) {
 	p.WaitGone(firstLayer)
 	p.WaitVisible(floating)
 	wantEvents(t, p, 1, "after one pageview")
+
+	// What the server kept: the pageview, from a browser it took for a
+	// visitor's Chrome, and the proof of consent.
+	f.wantStored(t, p, "pageview /")
+	for _, e := range varde.events(t, f.site) {
+		if e.Browser != "Chrome" {
+			t.Errorf("stored event: got browser %q, want Chrome", e.Browser)
+		}
+	}
+	for _, r := range f.wantRecords(t, *d.ConsentID, "1 accept-all marketing,necessary,statistics") {
+		if r.Revision != 1 || r.PagePath != "/" || r.Lang != "nb" || r.Browser != "Chrome" {
+			t.Errorf("consent record: got %+v, want revision 1, page /, nb, Chrome", r)
+		}
+	}
 }
 
 func TestRejectAllSendsNothing(t *testing.T) {
@@ -254,7 +333,8 @@ func TestRejectAllSendsNothing(t *testing.T) {
 	} else if ch := decode[choiceBody](t, c); ch.Categories["statistics"] || ch.Categories["marketing"] || ch.Action != "reject-all" {
 		t.Errorf("consent body: got %+v, want everything refused", ch)
 	}
-	if d := decided(t, p, 1); d.Action != "reject-all" || !slices.Equal(d.Categories, []string{"necessary"}) {
+	d := decided(t, p, 1)
+	if d.Action != "reject-all" || !slices.Equal(d.Categories, []string{"necessary"}) {
 		t.Errorf("varde:consent detail: got %+v", d)
 	}
 	p.Eval(`varde.track('Søknad sendt', {id: 1}); history.pushState(null, '', '/jobb/1024')`, nil)
@@ -271,6 +351,8 @@ func TestRejectAllSendsNothing(t *testing.T) {
 	if p.Bool("window.marketingRan !== undefined") {
 		t.Error("the marketing script ran after reject all")
 	}
+	f.wantStored(t, p)
+	f.wantRecords(t, *d.ConsentID, "1 reject-all necessary")
 }
 
 func TestSettingsOptInStatistics(t *testing.T) {
@@ -303,37 +385,56 @@ func TestSettingsOptInStatistics(t *testing.T) {
 		t.Error("the marketing script ran without marketing consent")
 	}
 
-	// Saving the same choice again releases nothing twice.
+	// Saving the same choice again releases nothing twice and sends no
+	// second pageview; the server records a second version.
 	p.Click(floating)
 	p.Click(action("save"))
-	decided(t, p, 2)
+	d := decided(t, p, 2)
 	if n := p.String("String(window.statsRan)"); n != "1" {
 		t.Errorf("statistics script runs: got %s, want 1", n)
 	}
+	f.wantStored(t, p, "pageview /")
+	f.wantRecords(t, *d.ConsentID, "1 custom necessary,statistics", "2 custom necessary,statistics")
 }
 
-// A stored consent older than the site's lifetime (182 days) asks again
-// and sends nothing, though its token has not expired.
+// A consent older than the site's lifetime asks again and sends nothing,
+// though its token has not expired. The server cannot backdate a consent,
+// so the site shortens its lifetime from 182 to 30 days after the visitor
+// accepted, and the visitor comes back 31 days later (the page's clock
+// runs ahead; the token's expiry is still 151 days off).
 func TestOldConsentAsksAgain(t *testing.T) {
 	f := setup(t)
 	p := f.open(t, "/", "")
-	p.WaitVisible(action("accept-all"))
-	p.Eval(`(() => {
-		const now = Math.floor(Date.now() / 1000), b64 = o => btoa(JSON.stringify(o)).replace(/=+$/, '')
-		const payload = {cid: '0b4f7c1e-6a55-4e43-9c1e-0e9c3f6c2a11', site: '`+mainSite+`', cat: ['necessary', 'statistics'], rev: 1, ver: 1, iat: now - 183 * 86400, exp: now + 86400}
-		document.cookie = 'varde_consent=' + b64({alg: 'HS256'}) + '.' + b64(payload) + '.sig; path=/'
-	})()`, nil)
+	p.Click(action("accept-all"))
+	d := decided(t, p, 1)
+	p.WaitRequest("pageview", events)
+
+	varde.setBanner(t, f.site, map[string]any{"lifetime_days": 30})
+	p.ShiftClock(31 * 24 * time.Hour)
 	p.Reload()
 	p.WaitVisible(action("accept-all"))
 	wantGranted(t, p, "necessary")
-	wantEvents(t, p, 0, "with a consent older than the lifetime")
+	wantEvents(t, p, 1, "with a consent older than the lifetime")
+	if p.Bool("window.marketingRan !== undefined") {
+		t.Error("the marketing script ran with a consent older than the lifetime")
+	}
+
+	// The answer renews the same consent: the old token still proves it.
+	p.Click(action("reject-all"))
+	c := p.WaitRequest("renewed consent", consents, 2)
+	if ch := decode[choiceBody](t, c); c.Status != http.StatusCreated || ch.ConsentID != *d.ConsentID {
+		t.Errorf("renewed consent: got %s with consent_id %q, want 201 and the earlier %s", c, ch.ConsentID, *d.ConsentID)
+	}
+	decided(t, p, 1)
+	f.wantStored(t, p, "pageview /")
+	f.wantRecords(t, *d.ConsentID, "1 accept-all marketing,necessary,statistics", "2 reject-all necessary")
 }
 
 func TestWithdrawFromFloatingButton(t *testing.T) {
 	f := setup(t)
 	p := f.open(t, "/", "")
 	p.Click(action("accept-all"))
-	p.WaitRequest("pageview beacon", events)
+	token := decode[eventBody](t, p.WaitRequest("pageview beacon", events)).Token
 	p.WaitFor("marketing cookies set", `document.cookie.includes('_mkt=1') && document.cookie.includes('_mkt_id=')`)
 	d := decided(t, p, 1)
 
@@ -351,6 +452,16 @@ func TestWithdrawFromFloatingButton(t *testing.T) {
 	})
 	if del.Status != http.StatusNoContent {
 		t.Errorf("withdrawal: got %s, want 204", del)
+	}
+	// The server erased the records and the token stopped working, for
+	// the receipt and for beacons alike.
+	f.wantRecords(t, *d.ConsentID)
+	if status, body := varde.call(t, "GET", "/api/consent/"+*d.ConsentID, token, ""); status != http.StatusForbidden {
+		t.Errorf("receipt with the withdrawn token: got %d %s, want 403", status, body)
+	}
+	beacon := fmt.Sprintf(`{"site":%q,"name":"pageview","url":%q,"token":%q}`, f.site, f.pages+"/", token)
+	if status, body := varde.call(t, "POST", "/api/event", "", beacon); status != http.StatusForbidden {
+		t.Errorf("beacon with the withdrawn token: got %d %s, want 403", status, body)
 	}
 	if w := decided(t, p, 2); w.Action != "withdraw" || !slices.Equal(w.Categories, []string{"necessary"}) {
 		t.Errorf("varde:consent detail: got %+v", w)
@@ -372,11 +483,16 @@ func TestWithdrawFromFloatingButton(t *testing.T) {
 	if p.Bool("window.marketingRan !== undefined") {
 		t.Error("the marketing script ran after withdrawal")
 	}
+	f.wantStored(t, p, "pageview /")
 }
 
+// A new revision asks again on the next page: a visitor who had accepted
+// is asked anew, and a visitor whose page showed the old revision, and
+// whose choice the server refuses as stale, is asked again with the new
+// one (the banner config is revalidated on every page, never used stale).
 func TestNewRevisionAsksAgain(t *testing.T) {
 	f := setup(t)
-	p := f.open(t, "/", "site="+newSite)
+	p := f.open(t, "/", "")
 	p.Click(action("accept-all"))
 	d := decided(t, p, 1)
 	p.WaitRequest("pageview", events)
@@ -390,20 +506,47 @@ func TestNewRevisionAsksAgain(t *testing.T) {
 	if d := decided(t, p, 1); d.Action != "stored" {
 		t.Errorf("varde:consent on load: got action %q, want stored", d.Action)
 	}
+	stale := f.open(t, "/", "") // another visitor, not decided yet
+	stale.WaitVisible(action("accept-all"))
 
-	f.env.bumpRevision(t, newSite)
+	varde.setBanner(t, f.site, map[string]any{"revision": 2})
 	p.Reload()
 	p.WaitVisible(action("accept-all"))
 	wantGranted(t, p, "necessary")
 	wantEvents(t, p, 2, "new revision, not answered yet")
 
 	p.Click(action("reject-all"))
-	ch := decode[choiceBody](t, p.WaitRequest("renewed consent", consents, 2))
-	if ch.Revision != 2 || ch.ConsentID != *d.ConsentID {
-		t.Errorf("renewed consent: got revision %d, consent_id %q; want 2 and the earlier %s", ch.Revision, ch.ConsentID, *d.ConsentID)
+	c := p.WaitRequest("renewed consent", consents, 2)
+	ch := decode[choiceBody](t, c)
+	if c.Status != http.StatusCreated || ch.Revision != 2 || ch.ConsentID != *d.ConsentID {
+		t.Errorf("renewed consent: got %s, revision %d, consent_id %q; want 201, 2 and the earlier %s", c, ch.Revision, ch.ConsentID, *d.ConsentID)
 	}
 	decided(t, p, 1)
 	wantEvents(t, p, 2, "after refusing the new revision")
+	f.wantStored(t, p, "pageview /", "pageview /")
+	recs := f.wantRecords(t, *d.ConsentID, "1 accept-all marketing,necessary,statistics", "2 reject-all necessary")
+	if len(recs) == 2 && (recs[0].Revision != 1 || recs[1].Revision != 2) {
+		t.Errorf("consent records: got revisions %d and %d, want 1 and 2", recs[0].Revision, recs[1].Revision)
+	}
+
+	// The other visitor answers the old revision: refused, nothing granted.
+	stale.Click(action("accept-all"))
+	if c := stale.WaitRequest("consent to the old revision", consents); c.Status != http.StatusBadRequest {
+		t.Errorf("consent to the old revision: got %s, want 400", c)
+	}
+	wantGranted(t, stale, "necessary")
+	wantEvents(t, stale, 0, "after a refused choice")
+	stale.Reload()
+	stale.WaitVisible(action("accept-all"))
+	stale.Click(action("accept-all"))
+	c = stale.WaitRequest("consent on the next page", consents, 2)
+	if ch := decode[choiceBody](t, c); c.Status != http.StatusCreated || ch.Revision != 2 {
+		t.Errorf("consent on the next page: got %s, revision %d; want 201 and 2", c, ch.Revision)
+	}
+	if ev := stale.WaitRequest("pageview", events); ev.Status != http.StatusAccepted {
+		t.Errorf("pageview: got %s, want 202", ev)
+	}
+	f.wantStored(t, stale, "pageview /", "pageview /", "pageview /")
 }
 
 func TestGPC(t *testing.T) {
@@ -414,11 +557,12 @@ func TestGPC(t *testing.T) {
 	if c.Status != http.StatusCreated || !ch.GPC || ch.Categories["statistics"] || ch.Categories["marketing"] {
 		t.Errorf("consent under GPC: got %s %+v, want 201 with gpc and everything refused", c, ch)
 	}
-	decided(t, p, 1)
+	d := decided(t, p, 1)
 	p.WaitVisible(floating)
 	if p.Bool(`!!document.querySelector('` + firstLayer + `')`) {
 		t.Error("first layer shown under GPC")
 	}
+	f.wantRecords(t, *d.ConsentID, "1 reject-all necessary gpc")
 	wantEvents(t, p, 0, "under GPC")
 
 	// The visitor may still opt in; the record keeps gpc.
@@ -433,6 +577,8 @@ func TestGPC(t *testing.T) {
 	if ev := p.WaitRequest("pageview", events); ev.Status != http.StatusAccepted {
 		t.Errorf("pageview: got %s, want 202", ev)
 	}
+	f.wantStored(t, p, "pageview /")
+	f.wantRecords(t, *d.ConsentID, "1 reject-all necessary gpc", "2 custom necessary,statistics gpc")
 }
 
 func TestLanguage(t *testing.T) {
@@ -480,6 +626,7 @@ func TestConsentMode(t *testing.T) {
 	if got := consentCalls(); !slices.Equal(got, want) {
 		t.Errorf("consent calls after statistics only:\n got %q\nwant %q", got, want)
 	}
+	f.wantStored(t, p, "pageview /")
 }
 
 func TestAxe(t *testing.T) {
@@ -612,6 +759,7 @@ func TestKeyboardOnly(t *testing.T) {
 	}
 	step(kb.Escape, "open")
 	p.WaitGone(settings)
+	f.wantStored(t, p, "pageview /")
 }
 
 // tabCycle presses Tab from the focused element until focus comes back
@@ -653,6 +801,7 @@ func TestSPANavigation(t *testing.T) {
 	if b.URL != f.pages+"/" {
 		t.Errorf("popstate pageview: got url %q, want %q", b.URL, f.pages+"/")
 	}
+	f.wantStored(t, p, "pageview /", "pageview /jobb/1024", "pageview /")
 }
 
 func TestCustomEvents(t *testing.T) {
@@ -683,6 +832,10 @@ func TestCustomEvents(t *testing.T) {
 	}
 	p.Click(`a[href="/jobb/1024"]`) // an internal link is neither
 	wantEvents(t, p, 4, "internal link")
+	f.wantStored(t, p, "pageview /",
+		"Søknad sendt / map[fast:true id:1024 stilling:Lagermedarbeider]",
+		"Outbound Link: Click / map[url:https://www.nav.no/]",
+		"File Download / map[url:"+f.pages+"/filer/lonnsoversikt-2025.pdf]")
 }
 
 func jsString(s string) string {

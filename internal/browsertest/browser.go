@@ -4,6 +4,11 @@
 // page's network requests, drives it with real mouse and key events, and
 // runs axe-core in it.
 //
+// Pages present themselves as a regular desktop Chrome of the same version
+// (user agent and client hints), not as HeadlessChrome: a real collector
+// drops beacons from headless browsers as bots, and tests must see what a
+// visitor's browser gets.
+//
 // A test package shares one browser:
 //
 //	var browser browsertest.Shared
@@ -33,11 +38,15 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -55,6 +64,7 @@ type Browser struct {
 	allocCancel context.CancelFunc
 	dataDir     string
 	pid         int
+	agent       emulation.SetUserAgentOverrideParams // what every page presents as
 }
 
 // FindChromium returns the path of Chromium: $VARDE_CHROMIUM, else the
@@ -145,7 +155,48 @@ func Start() (*Browser, error) {
 	if c := chromedp.FromContext(ctx); c != nil && c.Browser != nil && c.Browser.Process() != nil {
 		b.pid = c.Browser.Process().Pid
 	}
+	vctx, cancelVersion := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelVersion()
+	err = chromedp.Do(vctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		v, err := cdp.Call(ctx, tg, cdpbrowser.GetVersion, cdp.Empty{})
+		b.agent = regularChrome(v.UserAgent, v.Product)
+		return err
+	}))
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("browsertest: browser version: %w", err)
+	}
 	return b, nil
+}
+
+// UserAgent is the User-Agent header and navigator.userAgent of every page:
+// the browser's own, as a regular Chrome.
+func (b *Browser) UserAgent() string { return b.agent.UserAgent }
+
+// regularChrome is the user agent override that makes headless Chromium
+// look like the desktop Chrome of the same version: "HeadlessChrome" out
+// of the User-Agent, and client hints (Sec-CH-UA, navigator.userAgentData)
+// naming Chromium and Google Chrome. ua and product come from
+// Browser.getVersion, e.g. "HeadlessChrome/156.0.8078.108".
+func regularChrome(ua, product string) emulation.SetUserAgentOverrideParams {
+	full := product[strings.IndexByte(product, '/')+1:]
+	major, _, _ := strings.Cut(full, ".")
+	brands := func(v string) []*emulation.UserAgentBrandVersion {
+		return []*emulation.UserAgentBrandVersion{
+			{Brand: "Chromium", Version: v}, {Brand: "Google Chrome", Version: v}, {Brand: "Not.A/Brand", Version: "99"},
+		}
+	}
+	return emulation.SetUserAgentOverrideParams{
+		UserAgent: strings.ReplaceAll(ua, "HeadlessChrome/", "Chrome/"),
+		Platform:  "Linux x86_64",
+		UserAgentMetadata: &emulation.UserAgentMetadata{
+			Brands:          brands(major),
+			FullVersionList: brands(full),
+			Platform:        "Linux",
+			Architecture:    "x86",
+			Bitness:         "64",
+		},
+	}
 }
 
 // Close stops the browser: a graceful close, then SIGKILL by PID for the

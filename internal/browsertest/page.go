@@ -55,8 +55,9 @@ func (r Request) String() string {
 	return s
 }
 
-// NewPage opens a tab in a new browser context. The tab closes when the
-// test ends; a failed test leaves a screenshot in artifacts/.
+// NewPage opens a tab in a new browser context, presenting as a regular
+// Chrome (Browser.UserAgent). The tab closes when the test ends; a failed
+// test leaves a screenshot in artifacts/.
 func (b *Browser) NewPage(t testing.TB) *Page {
 	t.Helper()
 	p := &Page{t: t, Timeout: DefaultTimeout, byID: make(map[network.RequestID]*Request)}
@@ -72,6 +73,9 @@ func (b *Browser) NewPage(t testing.TB) *Page {
 	// so it runs on p.ctx itself, not on a context with a timeout.
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{MaxPostDataSize: new(int64(64 << 10))}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, b.agent); err != nil {
 			return err
 		}
 		// Focus and :focus-visible behave as in a focused window although
@@ -136,6 +140,23 @@ func (p *Page) AddInitScript(js string) {
 func (p *Page) SetGPC() {
 	p.t.Helper()
 	p.AddInitScript(`Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true, configurable: true})`)
+}
+
+// ShiftClock moves the clock of every document the page loads from now on
+// d ahead (Date.now and new Date()), as for a visitor who comes back d
+// later. Only the page's scripts see it: cookie expiry and the servers
+// keep the real time.
+func (p *Page) ShiftClock(d time.Duration) {
+	p.t.Helper()
+	p.AddInitScript(fmt.Sprintf(`(() => {
+		const D = Date, ahead = %d
+		function Shifted(...a) { return new.target ? (a.length ? new D(...a) : new D(D.now() + ahead)) : new D(D.now() + ahead).toString() }
+		Shifted.prototype = D.prototype
+		Shifted.now = () => D.now() + ahead
+		Shifted.parse = D.parse
+		Shifted.UTC = D.UTC
+		globalThis.Date = Shifted
+	})()`, d.Milliseconds()))
 }
 
 // SetViewport resizes the viewport; mobile also sets a device scale of 2
