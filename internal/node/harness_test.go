@@ -183,3 +183,12 @@ func addSite(t *testing.T, s store.Store, site aggregator.Site) string {
 	}
 	return key
 }
+
+// openRead opens the embedded engine's aggregates database.
+func openRead(t *testing.T, agg string) (store.Store, error) {
+	r, err := store.Open(t.Context(), store.Options{URL: "chdb://" + testenv.EmbeddedDataDir(), LibPath: testenv.ChdbLib(t), Database: agg})
+	if err == nil {
+		t.Cleanup(func() { r.Close() })
+	}
+	return r, err
+}
