@@ -180,3 +180,39 @@ func countConsents(t *testing.T, h *harness) int {
 	rows.Scan(&n)
 	return n
 }
+
+// TestConsentCookieOnSiteDomain: when the collector is served from the
+// site's own registrable domain, the consent answer sets the token cookie on
+// that domain (Safari caps script-set cookies at 7 days); from any other
+// domain it does not, and a withdrawal clears it.
+func TestConsentCookieOnSiteDomain(t *testing.T) {
+	h := newHarness(t, harnessOptions{store: testenv.EmbeddedStore(t)})
+	for _, c := range []struct {
+		host       string
+		wantDomain string
+	}{
+		{"varde.example.no", "example.no"},
+		{"collector.elsewhere.com", ""},
+	} {
+		code, hdr, body := h.request("POST", "/api/consent", osloIP, acceptAll("example.no"), map[string]string{"Host": c.host})
+		if code != 201 {
+			t.Fatalf("consent via %s: %d %s", c.host, code, body)
+		}
+		cookie := hdr.Get("Set-Cookie")
+		switch {
+		case c.wantDomain == "" && cookie != "":
+			t.Errorf("via %s: got cookie %q, want none", c.host, cookie)
+		case c.wantDomain != "" && (!strings.Contains(cookie, CookieName+"=ey") || !strings.Contains(strings.ToLower(cookie), "domain="+c.wantDomain) || strings.Contains(strings.ToLower(cookie), "httponly")):
+			t.Errorf("via %s: got cookie %q, want %s on %s, readable by the script", c.host, cookie, CookieName, c.wantDomain)
+		}
+		if c.wantDomain == "" {
+			continue
+		}
+		var a consentAnswer
+		json.Unmarshal(body, &a)
+		code, hdr, _ = h.request("DELETE", "/api/consent/"+a.ConsentID, "", nil, map[string]string{"Host": c.host, "Authorization": "Bearer " + a.Token})
+		if code != 204 || !strings.Contains(hdr.Get("Set-Cookie"), CookieName+"=;") {
+			t.Errorf("withdrawal via %s: got %d, cookie %q; want 204 clearing it", c.host, code, hdr.Get("Set-Cookie"))
+		}
+	}
+}

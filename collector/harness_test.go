@@ -51,7 +51,7 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // harness is a collector on a real listener with real parts: the store, a
 // GeoIP database, the user-agent parser, tokens signed with a real key.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	store  store.Store
 	srv    *Server
@@ -106,7 +106,7 @@ type harnessOptions struct {
 	noWriterRun bool
 }
 
-func newHarness(t *testing.T, opts harnessOptions) *harness {
+func newHarness(t testing.TB, opts harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
 	s := opts.store
@@ -214,6 +214,10 @@ func (h *harness) request(method, path, clientIP string, body any, header map[st
 		req.Header.Set("X-Forwarded-For", clientIP)
 	}
 	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)

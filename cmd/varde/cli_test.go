@@ -158,6 +158,27 @@ func TestCommands(t *testing.T) {
 			if r := varde(t, env, "", "sql", "SELECT no_such_column FROM sites"); r.code != 1 || r.stderr == "" {
 				t.Errorf("bad SQL: got exit %d, %q; want exit 1 with the error", r.code, r.stderr)
 			}
+
+			// Raw events of three visitors today and 40 days ago (past the
+			// site's 14 days of retention).
+			for _, age := range []string{"0", "40"} {
+				mustRun(t, env, "", "sql", "INSERT INTO events (site, time, event_id, insert_id, visitor_id, name, path) "+
+					"SELECT 'example.com', toStartOfDay(now()) - "+age+" * 86400 + number * 60, number + "+age+" * 100 + 1, 7, number % 3, 'pageview', '/' FROM numbers(9)")
+			}
+			out = mustRun(t, env, "", "rollup", "rebuild", "--site", "example.com")
+			if !strings.Contains(out, "rebuilt example.com:") || !strings.Contains(out, "3 visits, 9 events") {
+				t.Errorf("rollup rebuild: got %q, want the 3 visits of today's 9 events rebuilt", out)
+			}
+			if got := mustRun(t, env, "", "sql", "SELECT sum(sign) FROM sessions WHERE site = 'example.com'"); got != "3\n" {
+				t.Errorf("visits after the rebuild: got %q, want 3", got)
+			}
+			out = mustRun(t, env, "", "retention", "run")
+			if !strings.Contains(out, "events\texample.com") || !strings.Contains(out, "9 rows") {
+				t.Errorf("retention run: got %q, want the old day of events dropped", out)
+			}
+			if got := mustRun(t, env, "", "sql", "SELECT count() FROM events"); got != "9\n" {
+				t.Errorf("events after retention: got %q, want today's 9", got)
+			}
 		})
 	}
 }
