@@ -35,14 +35,35 @@ type vkey struct {
 
 // memory is the lease holder's view of open visitors.
 type memory struct {
-	since   time.Time // when this holder's view began (lease taken)
 	open    map[vkey][]aggregator.Event
 	slow    map[vkey]time.Time // visitors to keep on the slow path until then
 	counted int
+	primed  bool // slow holds every visitor with events before this view began
 }
 
-func (m *memory) reset(since time.Time) {
-	*m = memory{since: since, open: map[vkey][]aggregator.Event{}, slow: map[vkey]time.Time{}}
+func (m *memory) reset() {
+	*m = memory{open: map[vkey][]aggregator.Event{}, slow: map[vkey]time.Time{}}
+}
+
+// prime marks every visitor with events in the store in the last keepOpen
+// as one to take the slow way: this holder did not fold those events in, so
+// it cannot diff from memory for them. Every other visitor whose first new
+// event is recent has no visit this holder does not know of.
+func (s *Sessionizer) prime(ctx context.Context, now time.Time) error {
+	rows, err := s.st.Query(ctx, sqlRecentVisitors, now.Add(-keepOpen))
+	if err != nil {
+		return fmt.Errorf("sessions: recent visitors: %w", err)
+	}
+	until := now.Add(keepOpen)
+	for rows.Next() {
+		var k vkey
+		if err := rows.Scan(&k.site, &k.id); err != nil {
+			return fmt.Errorf("sessions: recent visitors: %w", err)
+		}
+		s.mem.slow[k] = until
+	}
+	s.mem.primed = true
+	return nil
 }
 
 // fastPlan is a run's split of new events into the fast path's rows and the
@@ -122,13 +143,12 @@ func (m *memory) canTakeFast(k vkey, evs []aggregator.Event, now time.Time) bool
 		// change the visits in ways that need the whole history.
 		return eventOrder(old[len(old)-1], evs[0]) < 0
 	}
-	// A visitor not remembered has no event this holder folded in within
-	// keepOpen; it may still have older events folded in before this
-	// holder took over, which could continue into these unless they are
-	// more than Gap after the holder began. And an event that arrives long
-	// after it happened may belong to a forgotten visit.
-	first := evs[0].Time
-	return !first.Before(m.since.Add(Gap)) && !first.Before(now.Add(Gap-keepOpen))
+	// A visitor neither remembered nor marked slow (prime marked those with
+	// events from before this holder's view) has no event in the store
+	// within keepOpen of now but what this run brings, so a recent first
+	// event starts its visit. An event that arrives long after it happened
+	// may belong to a visit this holder has forgotten.
+	return !evs[0].Time.Before(now.Add(Gap - keepOpen))
 }
 
 // apply records what a successful run wrote, and forgets stale visitors.

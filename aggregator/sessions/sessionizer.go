@@ -113,8 +113,6 @@ type Sessionizer struct {
 	afterWrite func() error
 	// mem is what the lease holder remembers of open visitors (fast.go).
 	mem memory
-	// noFast turns the fast path off (tests compare both paths).
-	noFast bool
 }
 
 type sighting struct {
@@ -151,18 +149,23 @@ func (s *Sessionizer) RunOnce(ctx context.Context) (Stats, error) {
 	continuous := s.lease.valid(now)
 	held, err := s.lease.ensure(ctx)
 	if err != nil || !held {
-		s.mem.reset(time.Time{})
+		s.mem.reset()
 		return st, err
 	}
 	st.Holder = true
-	if !continuous || s.mem.open == nil || s.noFast {
-		s.mem.reset(now)
+	if !continuous || s.mem.open == nil {
+		s.mem.reset()
+	}
+	if !s.mem.primed {
+		if err := s.prime(ctx, now); err != nil {
+			return st, err
+		}
 	}
 	st, err = s.run(ctx, now, st)
 	if err != nil {
 		// The store may hold part of this run's writes: forget, and let
 		// the next run take the exact path.
-		s.mem.reset(now)
+		s.mem.reset()
 	}
 	return st, err
 }

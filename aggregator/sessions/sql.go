@@ -22,6 +22,7 @@ func query(name string) string {
 var (
 	sqlNewInserts           = query("newInserts")
 	sqlInsertEvents         = query("insertEvents")
+	sqlRecentVisitors       = query("recentVisitors")
 	sqlLoadLinked           = query("loadLinked")
 	sqlLoadVisitors         = query("loadVisitors")
 	sqlLoadShard            = query("loadShard")
