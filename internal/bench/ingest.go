@@ -65,19 +65,21 @@ func benchIngest(ctx context.Context, varde string, phase time.Duration, rate fl
 		return err
 	}
 	base := "http://" + addr
+	// Latency first, at a steady rate on a fresh server; then as fast as
+	// it answers.
 	var accepted int
-	thr, err := loadgen.Run(ctx, loadgen.Options{Target: base, Site: benchSite, Rate: 0, Duration: phase, Concurrency: 64})
-	if err != nil {
-		return fmt.Errorf("varde throughput: %w", err)
-	}
-	accepted += thr.Accepted
-	fmt.Fprintf(os.Stderr, "varde, as fast as it answers: %v\n", thr)
 	lat, err := loadgen.Run(ctx, loadgen.Options{Target: base, Site: benchSite, Rate: rate, Duration: phase, Concurrency: 128, Seed: 2})
 	if err != nil {
 		return fmt.Errorf("varde latency: %w", err)
 	}
 	accepted += lat.Accepted
 	fmt.Fprintf(os.Stderr, "varde at %.0f/s: %v\n", rate, lat)
+	thr, err := loadgen.Run(ctx, loadgen.Options{Target: base, Site: benchSite, Rate: 0, Duration: phase, Concurrency: 64})
+	if err != nil {
+		return fmt.Errorf("varde throughput: %w", err)
+	}
+	accepted += thr.Accepted
+	fmt.Fprintf(os.Stderr, "varde, as fast as it answers: %v\n", thr)
 	rss := peakRSS(srv.Process.Pid)
 
 	// A graceful stop flushes the spool; then count what was stored.
