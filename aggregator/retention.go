@@ -101,15 +101,22 @@ func (r Retention) Run(ctx context.Context, now time.Time) ([]Dropped, error) {
 		dropped = append(dropped, dd)
 	}
 	// A revocation matters while a token it stops can be valid; the
-	// sessionizer's bookkeeping while raw events of those inserts can still
-	// arrive. Both are dropped by whole months or days.
+	// register of inserts and the sessionizer's bookkeeping while those
+	// inserts can still be folded in. They are dropped by whole months or
+	// days.
 	more, err := r.dropOld(ctx, "consent_revocations", "toYYYYMM(time)", today.AddDate(0, 0, -consent.MaxLifetimeDays-31))
 	dropped = append(dropped, more...)
 	if err != nil {
 		return dropped, err
 	}
-	more, err = r.dropOld(ctx, "sessionized_inserts", "toYYYYMMDD(time)", today.AddDate(0, 0, -7))
-	return append(dropped, more...), err
+	for _, t := range []string{"raw_inserts", "sessionized_inserts"} {
+		more, err = r.dropOld(ctx, t, "toYYYYMMDD(time)", today.AddDate(0, 0, -7))
+		dropped = append(dropped, more...)
+		if err != nil {
+			return dropped, err
+		}
+	}
+	return dropped, nil
 }
 
 func (r Retention) countBefore(ctx context.Context, table, site string, cutoff time.Time) (uint64, error) {

@@ -73,6 +73,17 @@ CREATE TABLE IF NOT EXISTS session_events (
     props_values Array(String)
 ) ENGINE = CollapsingMergeTree(sign) PARTITION BY (site, toYYYYMMDD(time)) ORDER BY (site, visitor_id, session_id, event_id);
 
+-- Every insert of raw events, registered by the writer just before it runs:
+-- how many rows and which times it holds. The sessionizer finds new inserts
+-- here instead of scanning the raw events.
+CREATE TABLE IF NOT EXISTS raw_inserts (
+    insert_id UInt64,
+    rows UInt64,
+    first DateTime('UTC'),
+    last DateTime('UTC'),
+    time DateTime('UTC')
+) ENGINE = MergeTree() PARTITION BY toYYYYMMDD(time) ORDER BY insert_id;
+
 -- The inserts of raw events the sessionizer has folded in.
 CREATE TABLE IF NOT EXISTS sessionized_inserts (
     insert_id UInt64,

@@ -8,15 +8,24 @@ import (
 	"slices"
 	"time"
 
+	"github.com/varde/varde/aggregator"
 	"github.com/varde/varde/aggregator/store"
 )
 
 // rawInsert is one insert of raw events not folded in yet.
 type rawInsert struct {
 	id          uint64
-	n           uint64
-	first, last time.Time
+	n           uint64    // events to fold in: the registered rows, or those found
+	first, last time.Time // the times its events span
+	registered  time.Time
+	local       []aggregator.Event // the events, when this node's writer handed them over
 }
+
+// abandonAfter is how long after its registration an insert may still be
+// on its way. An insert the writer gave up on (it retries under a new id)
+// holds what it holds by then: whatever rows it stored are folded in, and
+// one with none is done with.
+const abandonAfter = 2 * time.Minute
 
 // maxIn is the most ids bound into one IN list (about 22 bytes each).
 const maxIn = 4000
@@ -34,33 +43,56 @@ func inList(ids []uint64) store.In {
 	return in
 }
 
-// newInserts lists the inserts to fold in now: whole (see Options.Settle)
-// and within MaxEvents, oldest first.
+// newInserts lists the registered inserts to fold in now: whole, and
+// within MaxEvents, oldest first. An insert this node's writer handed over
+// is whole by construction; another node's is whole once all its rows are
+// visible, or once its count has stopped changing (see Options.Settle)
+// after abandonAfter.
 func (s *Sessionizer) newInserts(ctx context.Context, from, now time.Time, st *Stats) ([]rawInsert, error) {
 	rows, err := s.st.Query(ctx, sqlNewInserts, from, from)
 	if err != nil {
 		return nil, fmt.Errorf("sessions: new inserts: %w", err)
 	}
-	seen := make(map[uint64]bool, rows.Len())
-	var take []rawInsert
-	budget := uint64(s.opts.MaxEvents)
+	var all, remote []rawInsert
 	for rows.Next() {
 		var in rawInsert
-		if err := rows.Scan(&in.id, &in.n, &in.first, &in.last); err != nil {
+		if err := rows.Scan(&in.id, &in.n, &in.first, &in.last, &in.registered); err != nil {
 			return nil, fmt.Errorf("sessions: new inserts: %w", err)
 		}
+		if evs, ok := s.offered.take(in.id); ok {
+			in.local, in.n = evs, uint64(len(evs))
+		} else {
+			remote = append(remote, in)
+		}
+		all = append(all, in)
+	}
+	counts, err := s.insertCounts(ctx, from, remote)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[uint64]bool, len(all))
+	var take []rawInsert
+	budget := uint64(s.opts.MaxEvents)
+	for _, in := range all {
 		seen[in.id] = true
-		if s.opts.Settle > 0 {
-			p, ok := s.pending[in.id]
-			if !ok || p.n != in.n {
-				s.pending[in.id] = sighting{n: in.n, since: now}
-				st.Waiting++
-				continue
+		if in.local == nil {
+			found := counts[in.id]
+			whole := found == in.n
+			if !whole {
+				p, ok := s.pending[in.id]
+				if !ok || p.n != found {
+					s.pending[in.id] = sighting{n: found, since: now}
+				}
+				settled := ok && p.n == found && now.Sub(p.since) >= s.opts.Settle
+				if s.opts.Settle < 0 {
+					settled = found > 0
+				}
+				if !settled || now.Sub(in.registered) < abandonAfter && s.opts.Settle >= 0 {
+					st.Waiting++
+					continue
+				}
 			}
-			if now.Sub(p.since) < s.opts.Settle {
-				st.Waiting++
-				continue
-			}
+			in.n = found
 		}
 		if len(take) > 0 && in.n > budget {
 			st.More = true
@@ -76,12 +108,37 @@ func (s *Sessionizer) newInserts(ctx context.Context, from, now time.Time, st *S
 	return take, nil
 }
 
-// recordInserts marks the inserts as folded in. time is the insert's
-// latest event, so the scan for new inserts, bounded by time, finds it.
+// insertCounts counts the visible events of inserts.
+func (s *Sessionizer) insertCounts(ctx context.Context, from time.Time, ins []rawInsert) (map[uint64]uint64, error) {
+	out := map[uint64]uint64{}
+	for part := range slices.Chunk(ins, maxIn) {
+		lo, hi := part[0].first, part[0].last
+		list := make([]uint64, len(part))
+		for i, in := range part {
+			list[i] = in.id
+			lo, hi = minTime(lo, in.first), maxTime(hi, in.last)
+		}
+		rows, err := s.st.Query(ctx, sqlInsertCounts, maxTime(lo, from), hi, inList(list))
+		if err != nil {
+			return nil, fmt.Errorf("sessions: count new events: %w", err)
+		}
+		for rows.Next() {
+			var id, n uint64
+			if err := rows.Scan(&id, &n); err != nil {
+				return nil, fmt.Errorf("sessions: count new events: %w", err)
+			}
+			out[id] = n
+		}
+	}
+	return out, nil
+}
+
+// recordInserts marks the inserts as folded in, at their registration
+// time, so the look-up of new inserts, bounded by time, finds them.
 func (s *Sessionizer) recordInserts(ctx context.Context, ins []rawInsert) error {
 	rows := make([][]any, len(ins))
 	for i, in := range ins {
-		rows[i] = []any{in.id, in.last}
+		rows[i] = []any{in.id, in.registered}
 	}
 	if err := s.lease.confirm(ctx); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/varde/varde/aggregator"
@@ -219,10 +220,19 @@ func eventOrder(a, b aggregator.Event) int {
 	return 0
 }
 
-// insertEvents loads the raw events of the inserts.
+// insertEvents gathers the raw events of the inserts: those the local
+// writer handed over, and the others from the store.
 func (s *Sessionizer) insertEvents(ctx context.Context, from time.Time, ins []rawInsert) ([]aggregator.Event, error) {
 	var out []aggregator.Event
-	for part := range slices.Chunk(ins, maxIn) {
+	var remote []rawInsert
+	for _, in := range ins {
+		if in.local != nil {
+			out = append(out, in.local...)
+		} else if in.n > 0 {
+			remote = append(remote, in)
+		}
+	}
+	for part := range slices.Chunk(remote, maxIn) {
 		lo, hi := part[0].first, part[0].last
 		list := make([]uint64, len(part))
 		for i, in := range part {
@@ -238,4 +248,56 @@ func (s *Sessionizer) insertEvents(ctx context.Context, from time.Time, ins []ra
 		}
 	}
 	return out, nil
+}
+
+// maxOffered bounds the events the local writer has handed over and no run
+// has taken yet (this node may not hold the lease: then nobody takes them).
+const maxOffered = 200_000
+
+// offers are the events this node's writer inserted, by insert id, so that
+// the lease holder need not read them back from the store.
+type offers struct {
+	mu    sync.Mutex
+	m     map[uint64][]aggregator.Event
+	order []uint64
+	total int
+}
+
+func (o *offers) add(id uint64, evs []aggregator.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[uint64][]aggregator.Event{}
+	}
+	o.m[id] = evs
+	o.order = append(o.order, id)
+	o.total += len(evs)
+	for o.total > maxOffered && len(o.order) > 0 {
+		old := o.order[0]
+		o.order = o.order[1:]
+		o.total -= len(o.m[old])
+		delete(o.m, old)
+	}
+}
+
+func (o *offers) take(id uint64) ([]aggregator.Event, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	evs, ok := o.m[id]
+	if ok {
+		delete(o.m, id)
+		o.total -= len(evs)
+		if i := slices.Index(o.order, id); i >= 0 {
+			o.order = slices.Delete(o.order, i, i+1)
+		}
+	}
+	return evs, ok
+}
+
+// Offer hands over the events of an insert this node's writer has just
+// stored (writer.Options.Inserted), so that the lease holder folds them in
+// without reading them back. Events of an insert that is never offered are
+// read from the store.
+func (s *Sessionizer) Offer(insertID uint64, events []aggregator.Event) {
+	s.offered.add(insertID, events)
 }

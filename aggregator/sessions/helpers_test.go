@@ -66,8 +66,37 @@ var rawColumns = []string{
 	"screen_width", "props_keys", "props_values",
 }
 
-// insertRaw stores events as one collector insert would.
+// insertRaw stores events as one collector insert would: registered, then
+// inserted.
 func insertRaw(t testing.TB, st store.Store, insertID uint64, evs ...aggregator.Event) {
+	t.Helper()
+	first, last := evs[0].Time, evs[0].Time
+	for _, e := range evs {
+		first, last = minTime(first, e.Time), maxTime(last, e.Time)
+	}
+	registerSpan(t, st, insertID, len(evs), first, last, last)
+	insertRows(t, st, insertID, evs...)
+}
+
+// register records an insert in raw_inserts at time at, its events within
+// a day of it.
+func register(t testing.TB, st store.Store, insertID uint64, rows int, at time.Time) {
+	t.Helper()
+	registerSpan(t, st, insertID, rows, at.Add(-24*time.Hour), at.Add(24*time.Hour), at)
+}
+
+// registerSpan records an insert in raw_inserts, as the writer does before
+// it inserts: its rows, the times they span, when it was registered.
+func registerSpan(t testing.TB, st store.Store, insertID uint64, rows int, first, last, at time.Time) {
+	t.Helper()
+	reg := [][]any{{insertID, uint64(rows), first.Truncate(time.Second), last, at}}
+	if err := st.Insert(ctxT(t), "raw_inserts", []string{"insert_id", "rows", "first", "last", "time"}, reg); err != nil {
+		t.Fatalf("register raw insert: %v", err)
+	}
+}
+
+// insertRows stores events under an insert id without registering it.
+func insertRows(t testing.TB, st store.Store, insertID uint64, evs ...aggregator.Event) {
 	t.Helper()
 	rows := make([][]any, len(evs))
 	for i, e := range evs {

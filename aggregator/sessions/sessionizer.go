@@ -113,6 +113,8 @@ type Sessionizer struct {
 	afterWrite func() error
 	// mem is what the lease holder remembers of open visitors (fast.go).
 	mem memory
+	// offered are events the local writer handed over (Offer).
+	offered offers
 }
 
 type sighting struct {

@@ -244,8 +244,10 @@ func TestChunksAndBudget(t *testing.T) {
 	})
 }
 
-// TestSettle: an insert whose event count still changes is not folded in;
-// once its count holds for Settle, it is.
+// TestSettle: a registered insert is folded in once all its rows are
+// visible (ClickHouse shows an insert one partition at a time); one that
+// stays short of them (the writer gave up on it) is folded in with what it
+// holds once abandonAfter has passed and its count has held for Settle.
 func TestSettle(t *testing.T) {
 	testenv.ForEachBackend(t, func(t *testing.T, st store.Store) {
 		migrated(t, st)
@@ -253,19 +255,27 @@ func TestSettle(t *testing.T) {
 		s := New(st, Options{Now: c.Now, Log: quiet, Holder: "node", Settle: 2 * time.Second, LeaseSettle: 20 * time.Millisecond})
 		part1 := []aggregator.Event{ev(1, 1, "10:00", "", "/a")}
 		part2 := []aggregator.Event{ev(1, 2, "10:05", "", "/b")} // same insert, another part
-		insertRaw(t, st, 7, part1...)
+		register(t, st, 7, 2, c.Now())
+		insertRows(t, st, 7, part1...)
 		if got := runOnce(t, s); got.Waiting != 1 || got.Inserts != 0 {
-			t.Errorf("first sight: got %+v, want the insert waiting", got)
+			t.Errorf("one part of two visible: got %+v, want the insert waiting", got)
 		}
-		insertRaw(t, st, 7, part2...)
-		c.Advance(3 * time.Second)
-		if got := runOnce(t, s); got.Waiting != 1 || got.Inserts != 0 {
-			t.Errorf("count changed: got %+v, want the insert still waiting", got)
-		}
-		c.Advance(3 * time.Second)
+		insertRows(t, st, 7, part2...)
 		if got := runOnce(t, s); got.Inserts != 1 || got.NewEvents != 2 {
-			t.Errorf("settled: got %+v, want the insert folded in with 2 events", got)
+			t.Errorf("both parts visible: got %+v, want the insert folded in with 2 events", got)
 		}
 		checkExact(t, st, append(part1, part2...))
+
+		lost := []aggregator.Event{ev(2, 3, "10:10", "", "/c")}
+		register(t, st, 8, 3, c.Now())
+		insertRows(t, st, 8, lost...)
+		if got := runOnce(t, s); got.Waiting != 1 {
+			t.Errorf("an insert short of its rows: got %+v, want it waiting", got)
+		}
+		c.Advance(abandonAfter)
+		if got := runOnce(t, s); got.Inserts != 1 || got.NewEvents != 1 {
+			t.Errorf("abandoned insert: got %+v, want it folded in with its 1 event", got)
+		}
+		checkExact(t, st, append(append(part1, part2...), lost...))
 	})
 }

@@ -22,6 +22,7 @@ func query(name string) string {
 var (
 	sqlNewInserts           = query("newInserts")
 	sqlInsertEvents         = query("insertEvents")
+	sqlInsertCounts         = query("insertCounts")
 	sqlRecentVisitors       = query("recentVisitors")
 	sqlLoadLinked           = query("loadLinked")
 	sqlLoadVisitors         = query("loadVisitors")

@@ -15,8 +15,9 @@ import (
 
 // batch is a sealed spool segment on its way into the events table.
 type batch struct {
-	seg  spool.Segment
-	rows [][]any // decoded on the first attempt
+	seg    spool.Segment
+	rows   [][]any // decoded on the first attempt
+	events []aggregator.Event // the same, as events, for Options.Inserted
 	// uncertain means some rows may be stored already: the segment was
 	// replayed from an earlier run, or an attempt got as far as sending
 	// them. Such a batch is inserted only after its stored ids are looked
@@ -100,14 +101,18 @@ func (w *Writer) insertBatch(ctx context.Context, b *batch) (int, error) {
 		if len(stored) > 0 {
 			// Stored rows stay stored: drop them from the batch for good.
 			rows = make([][]any, 0, len(b.rows)-min(len(stored), len(b.rows)))
-			for _, r := range b.rows {
+			var events []aggregator.Event
+			for i, r := range b.rows {
 				if !stored[r[colEventID].(uint64)] {
 					rows = append(rows, r)
+					if b.events != nil {
+						events = append(events, b.events[i])
+					}
 				}
 			}
 			b.already += len(b.rows) - len(rows)
 			w.m.alreadyStored.Add(float64(len(b.rows) - len(rows)))
-			b.rows = rows
+			b.rows, b.events = rows, events
 		}
 	}
 	if len(rows) == 0 {
@@ -126,11 +131,39 @@ func (w *Writer) insertBatch(ctx context.Context, b *batch) (int, error) {
 	// the batch id here as insert_deduplication_token and drop a repeated
 	// insert itself, though only of the very same rows; ClickHouse 18.16
 	// and chDB's plain MergeTree have none, hence the look-up above.
+	if err := w.register(ctx, insertID, rows); err != nil {
+		return 0, err
+	}
 	ictx := withQueryID(ctx, insertQueryID(b.seg.ID, insertID))
 	if err := w.opts.Store.Insert(ictx, "events", columns, rows); err != nil {
 		return 0, fmt.Errorf("writer: insert batch %d: %w", b.seg.ID, err)
 	}
+	if w.opts.Inserted != nil {
+		w.opts.Inserted(insertID, b.events)
+	}
 	return len(rows), nil
+}
+
+// register records an insert in raw_inserts before it runs, so that the
+// sessionizer finds it without scanning raw events. An insert that then
+// fails leaves a registration the sessionizer finds no (or some) rows for.
+func (w *Writer) register(ctx context.Context, insertID uint64, rows [][]any) error {
+	first, last := rows[0][colTime].(time.Time), rows[0][colTime].(time.Time)
+	for _, r := range rows {
+		t := r[colTime].(time.Time)
+		if t.Before(first) {
+			first = t
+		}
+		if t.After(last) {
+			last = t
+		}
+	}
+	err := w.opts.Store.Insert(ctx, "raw_inserts", []string{"insert_id", "rows", "first", "last", "time"},
+		[][]any{{insertID, uint64(len(rows)), first, last, time.Now().UTC()}})
+	if err != nil {
+		return fmt.Errorf("writer: register insert %d: %w", insertID, err)
+	}
+	return nil
 }
 
 // load reads and decodes b's records into rows. Records this version cannot
@@ -149,6 +182,10 @@ func (w *Writer) load(b *batch) error {
 		}
 	}
 	rows := make([][]any, 0, len(recs))
+	var events []aggregator.Event
+	if w.opts.Inserted != nil {
+		events = make([]aggregator.Event, 0, len(recs))
+	}
 	bad := 0
 	var e aggregator.Event
 	for _, r := range recs {
@@ -157,7 +194,11 @@ func (w *Writer) load(b *batch) error {
 			continue
 		}
 		rows = append(rows, row(&e, b.seg.ID))
+		if events != nil {
+			events = append(events, e)
+		}
 	}
+	b.events = events
 	if bad > 0 {
 		w.m.undecodable.Add(float64(bad))
 		w.log.Error("writer: skipped undecodable records", "batch", b.seg.ID, "records", bad)

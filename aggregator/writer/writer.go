@@ -66,6 +66,11 @@ type Options struct {
 	// PingInterval is how often an idle flusher pings the store, to keep
 	// varde_store_reachable current. Default: 10 s.
 	PingInterval time.Duration
+	// Inserted, when set, hears every insert that succeeded, with its
+	// events, so that a sessionizer in this process need not read them back
+	// from the store. It must not keep the slice's backing array busy long:
+	// it is called on the flusher's goroutine.
+	Inserted func(insertID uint64, events []aggregator.Event)
 }
 
 func (o *Options) fill() error {

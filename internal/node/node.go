@@ -153,19 +153,22 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 
+	so := cfg.Sessions
+	so.Now, so.Log = cfg.Now, log
+	n.Sessionizer = sessions.New(st, so)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.Writer, err = writer.New(writer.Options{
 		Store: st, Dir: filepath.Join(cfg.DataDir, "spool"), Logger: log, Registerer: registry,
 		FlushRows: cfg.FlushRows, FlushInterval: cfg.FlushInterval, SpoolBytes: cfg.SpoolBytes,
+		// The sessionizer folds this node's inserts in without reading them
+		// back, when this node holds its lease.
+		Inserted: n.Sessionizer.Offer,
 	})
 	if err != nil {
 		return nil, err
 	}
 	n.Stats = stats.New(cfg.Read)
-	so := cfg.Sessions
-	so.Now, so.Log = cfg.Now, log
-	n.Sessionizer = sessions.New(st, so)
 
 	n.consents = aggregator.NewConsentBatcher(aggregator.ConsentRecords{Store: st})
 	n.Collector = collector.New(collector.Options{

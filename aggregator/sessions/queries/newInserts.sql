@@ -1,10 +1,8 @@
--- Raw inserts in the recent window that the sessionizer has not folded in
--- yet, with how many events each holds now (an insert's parts become
--- visible one partition at a time, so the count tells when it is whole)
--- and the times its events span.
-SELECT insert_id, count() AS n, min(time) AS first, max(time) AS last
-FROM events
+-- Registered inserts of raw events that the sessionizer has not folded in
+-- yet: how many rows each was to hold, the times they span, and when it was
+-- registered (the writer registers an insert just before it runs).
+SELECT insert_id, rows, first, last, time
+FROM raw_inserts
 WHERE time >= ?
   AND insert_id NOT IN (SELECT insert_id FROM sessionized_inserts WHERE time >= ?)
-GROUP BY insert_id
 ORDER BY first, insert_id
