@@ -16,7 +16,7 @@ import (
 // batch is a sealed spool segment on its way into the events table.
 type batch struct {
 	seg    spool.Segment
-	rows   [][]any // decoded on the first attempt
+	rows   [][]any            // decoded on the first attempt
 	events []aggregator.Event // the same, as events, for Options.Inserted
 	// uncertain means some rows may be stored already: the segment was
 	// replayed from an earlier run, or an attempt got as far as sending
