@@ -274,13 +274,15 @@ func (s *Sessionizer) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
+		began := time.Now()
 		st, err := s.RunOnce(ctx)
+		took := time.Since(began).Round(time.Millisecond)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.opts.Log.Error("sessions: run failed", "err", safeErr(err))
 		case st.changed():
-			s.opts.Log.Info("sessions: run", "inserts", st.Inserts, "events", st.NewEvents,
-				"visitors", st.Visitors, "loaded", st.Loaded,
+			s.opts.Log.Info("sessions: run", "took", took, "inserts", st.Inserts, "events", st.NewEvents,
+				"visitors", st.Visitors, "fast", st.Fast, "loaded", st.Loaded,
 				"sessions_cancelled", st.SessionsCancelled, "sessions_written", st.SessionsWritten,
 				"events_cancelled", st.EventsCancelled, "events_written", st.EventsWritten)
 		}
