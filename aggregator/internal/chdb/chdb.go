@@ -142,7 +142,9 @@ func Load(path string) error {
 	}
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	if msg := C.load(cpath); msg != nil {
+	var msg *C.char
+	onEngine(func() { msg = C.load(cpath) })
+	if msg != nil {
 		defer C.free(unsafe.Pointer(msg))
 		return fmt.Errorf("%w: %s", ErrNotFound, C.GoString(msg))
 	}
@@ -164,7 +166,8 @@ func Connect(dataDir string) (*Conn, error) {
 		argv[i] = C.CString(a)
 		defer C.free(unsafe.Pointer(argv[i]))
 	}
-	c := C.connect_engine(C.int(len(args)), &argv[0])
+	var c *C.chdb_connection
+	onEngine(func() { c = C.connect_engine(C.int(len(args)), &argv[0]) })
 	if c == nil {
 		return nil, fmt.Errorf("chdb: cannot open the engine on %s", dataDir)
 	}
@@ -183,7 +186,8 @@ func (c *Conn) Query(query, format string) ([]byte, error) {
 	defer C.free(unsafe.Pointer(q))
 	f := C.CString(format)
 	defer C.free(unsafe.Pointer(f))
-	r := C.run_query(c.c, q, C.size_t(len(query)), f, C.size_t(len(format)))
+	var r *C.chdb_result
+	onEngine(func() { r = C.run_query(c.c, q, C.size_t(len(query)), f, C.size_t(len(format))) })
 	if r == nil {
 		return nil, errors.New("chdb: query returned no result")
 	}
@@ -205,7 +209,7 @@ func (c *Conn) Close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.c != nil {
-		C.close_engine(c.c)
+		onEngine(func() { C.close_engine(c.c) })
 		c.c = nil
 	}
 }
