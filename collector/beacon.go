@@ -36,7 +36,7 @@ type beacon struct {
 	Name     string          `json:"name"`
 	URL      string          `json:"url"`
 	Referrer string          `json:"referrer"`
-	Width    json.Number     `json:"width"`
+	Width    json.RawMessage `json:"width"`
 	Props    json.RawMessage `json:"props"`
 	Token    string          `json:"token"`
 }
@@ -80,7 +80,7 @@ func parseBeacon(body []byte) (parsedBeacon, error) {
 		return p, badBeacon("the consent token is too long")
 	}
 	p.Site, p.Name, p.URL, p.Referrer, p.Token = strings.ToLower(b.Site), strings.TrimSpace(b.Name), b.URL, b.Referrer, b.Token
-	if b.Width != "" {
+	if len(b.Width) > 0 && string(b.Width) != "null" {
 		w, err := strconv.ParseFloat(string(b.Width), 64)
 		if err != nil || w < 0 || math.IsInf(w, 0) {
 			return p, badBeacon("width must be a number of pixels")
