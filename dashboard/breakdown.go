@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"context"
 	"errors"
 	"math"
 	"net/url"
@@ -80,19 +79,31 @@ type breakdownRow struct {
 	first  float64 // the first metric, unformatted
 }
 
-func (d *Dashboard) breakdown(ctx context.Context, site aggregator.Site, v view, l i18n.Lang, spec breakdownSpec, base string, limit int) (breakdown, error) {
+// breakdownJob is the panel of spec: its query, and the table it makes of
+// the answer, handed to set.
+func (d *Dashboard) breakdownJob(site aggregator.Site, v view, l i18n.Lang, spec breakdownSpec, base string, limit int, set func(breakdown), errp *string) panelJob {
 	dims := []string{spec.Dim}
 	if spec.NameDim != "" {
 		dims = append(dims, spec.NameDim)
 	}
 	metrics, err := metricsFor(spec.Metrics, spec.Dim, v)
 	if err != nil {
-		return breakdown{}, err
+		return panelJob{errp: errp, done: func([]table, []error) error { return err }}
 	}
-	t, err := d.query(ctx, site, request{metrics: metrics, dims: dims, from: v.From, to: v.To, filters: v.Filters, limit: limit})
-	if err != nil {
-		return breakdown{}, err
+	return panelJob{
+		reqs: []request{{metrics: metrics, dims: dims, from: v.From, to: v.To, filters: v.Filters, limit: limit}},
+		errp: errp,
+		done: func(ts []table, errs []error) error {
+			if errs[0] != nil {
+				return errs[0]
+			}
+			set(breakdownFrom(ts[0], site, v, l, spec, metrics, base))
+			return nil
+		},
 	}
+}
+
+func breakdownFrom(t table, site aggregator.Site, v view, l i18n.Lang, spec breakdownSpec, metrics []string, base string) breakdown {
 	b := breakdown{
 		ID: spec.ID, Dim: spec.Dim, Metrics: metrics, Suppressed: t.suppressed, K: site.K, Withheld: t.withheld,
 		Export: base + "/export" + exportQuery(v, spec.ID),
@@ -136,7 +147,7 @@ func (d *Dashboard) breakdown(ctx context.Context, site aggregator.Site, v view,
 		}
 		b.Rows = append(b.Rows, row)
 	}
-	return b, nil
+	return b
 }
 
 // otherValue is the row k-anonymity folds small rows into; noneValue is

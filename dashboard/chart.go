@@ -1,14 +1,12 @@
 package dashboard
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/varde/varde/aggregator"
 	"github.com/varde/varde/dashboard/i18n"
 )
 
@@ -51,15 +49,25 @@ const (
 	chartBot  = 248
 )
 
-func (d *Dashboard) chart(ctx context.Context, site aggregator.Site, v view, l i18n.Lang) (chart, error) {
+func (d *Dashboard) chartJob(v view, l i18n.Lang, p *panel[chart]) panelJob {
 	unit := v.granularity()
-	t, err := d.query(ctx, site, request{
-		metrics: []string{"visitors", "pageviews"}, dims: []string{unit},
-		from: v.From, to: v.To, filters: v.Filters, timeLabels: true, limit: 1000,
-	})
-	if err != nil {
-		return chart{}, err
+	return panelJob{
+		reqs: []request{{
+			metrics: []string{"visitors", "pageviews"}, dims: []string{unit},
+			from: v.From, to: v.To, filters: v.Filters, timeLabels: true, limit: 1000,
+		}},
+		errp: &p.Err,
+		done: func(ts []table, errs []error) error {
+			if errs[0] != nil {
+				return errs[0]
+			}
+			p.V = chartFrom(ts[0], unit, v, l)
+			return nil
+		},
 	}
+}
+
+func chartFrom(t table, unit string, v view, l i18n.Lang) chart {
 	byLabel := map[string][2]float64{}
 	var order []string
 	for _, r := range t.rows {
@@ -72,7 +80,7 @@ func (d *Dashboard) chart(ctx context.Context, site aggregator.Site, v view, l i
 	if len(t.timeLabels) > 0 {
 		order = t.timeLabels
 	}
-	return drawChart(order, byLabel, unit, v, l), nil
+	return drawChart(order, byLabel, unit, v, l)
 }
 
 func drawChart(labels []string, values map[string][2]float64, unit string, v view, l i18n.Lang) chart {

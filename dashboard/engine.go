@@ -43,9 +43,35 @@ type tableRow struct {
 	vals []float64
 }
 
-// query runs a request through the stats engine: the one place that
-// speaks its types.
+// query runs a request through the stats engine.
 func (d *Dashboard) query(ctx context.Context, site aggregator.Site, r request) (table, error) {
+	res, err := d.stats.Run(ctx, site, r.query(site), d.opts.Now())
+	if err != nil {
+		return table{}, err
+	}
+	return tableOf(res), nil
+}
+
+// queries runs requests through the engine at once, each with its answer
+// or error.
+func (d *Dashboard) queries(ctx context.Context, b batchStats, site aggregator.Site, rs []request) ([]table, []error) {
+	qs := make([]stats.Query, len(rs))
+	for i, r := range rs {
+		qs[i] = r.query(site)
+	}
+	res, errs := b.RunMany(ctx, site, qs, d.opts.Now())
+	ts := make([]table, len(rs))
+	for i := range rs {
+		if errs[i] == nil {
+			ts[i] = tableOf(res[i])
+		}
+	}
+	return ts, errs
+}
+
+// query is the request in the stats engine's terms: the one place that
+// speaks them.
+func (r request) query(site aggregator.Site) stats.Query {
 	q := stats.Query{
 		SiteID:     site.Domain,
 		Metrics:    r.metrics,
@@ -60,10 +86,11 @@ func (d *Dashboard) query(ctx context.Context, site aggregator.Site, r request) 
 	if len(r.dims) > 0 && len(r.metrics) > 0 && !r.timeLabels {
 		q.OrderBy = []stats.OrderBy{{Key: r.metrics[0], Direction: "desc"}, {Key: r.dims[0], Direction: "asc"}}
 	}
-	res, err := d.stats.Run(ctx, site, q, d.opts.Now())
-	if err != nil {
-		return table{}, err
-	}
+	return q
+}
+
+// tableOf reads an answer of the engine.
+func tableOf(res stats.Result) table {
 	t := table{suppressed: res.Meta.SuppressedRows, timeLabels: res.Meta.TimeLabels, withheld: res.Meta.Withheld != ""}
 	for _, row := range res.Results {
 		tr := tableRow{}
@@ -75,7 +102,7 @@ func (d *Dashboard) query(ctx context.Context, site aggregator.Site, r request) 
 		}
 		t.rows = append(t.rows, tr)
 	}
-	return t, nil
+	return t
 }
 
 // number reads a metric value as the engine hands it (a Go number, or a

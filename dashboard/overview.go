@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -125,7 +126,11 @@ func (d *Dashboard) siteFor(c *fiber.Ctx) (site aggregator.Site, ok bool, err er
 	return site, true, nil
 }
 
-// buildOverview runs every panel at once and waits for all of them.
+// buildOverview runs every panel at once and waits for all of them. The
+// panels' stats queries go to the engine together when it can take them
+// so (batchStats): the page costs a few statements, not one or two per
+// panel. Each panel still gets its own answer or error; the batch has the
+// panel timeout.
 func (d *Dashboard) buildOverview(ctx context.Context, site aggregator.Site, v view, l i18n.Lang, base string) overviewData {
 	o := overviewData{Site: site, View: v, Base: base}
 	country := v.Value("visit:country")
@@ -146,18 +151,15 @@ func (d *Dashboard) buildOverview(ctx context.Context, site aggregator.Site, v v
 		o.Realtime.V, err = d.realtime(ctx, site)
 		return err
 	})
-	run(&o.KPIs.Err, func(ctx context.Context) (err error) {
-		o.KPIs.V, err = d.kpis(ctx, site, v, l)
-		return err
-	})
-	run(&o.Chart.Err, func(ctx context.Context) (err error) {
-		o.Chart.V, err = d.chart(ctx, site, v, l)
-		return err
-	})
 	run(&o.Consent.Err, func(ctx context.Context) (err error) {
 		o.Consent.V, err = d.consent(ctx, site, v, l)
 		return err
 	})
+
+	jobs := []panelJob{
+		d.kpisJob(site, v, l, &o.KPIs),
+		d.chartJob(v, l, &o.Chart),
+	}
 	for _, b := range []struct {
 		p    *panel[breakdown]
 		spec breakdownSpec
@@ -171,19 +173,11 @@ func (d *Dashboard) buildOverview(ctx context.Context, site aggregator.Site, v v
 		if !b.p.On {
 			continue
 		}
-		run(&b.p.Err, func(ctx context.Context) (err error) {
-			b.p.V, err = d.breakdown(ctx, site, v, l, b.spec, base, overviewRows)
-			return err
-		})
+		jobs = append(jobs, d.breakdownJob(site, v, l, b.spec, base, overviewRows, func(bd breakdown) { b.p.V = bd }, &b.p.Err))
 	}
 	o.Countries.On = true
-	run(&o.Countries.Err, func(ctx context.Context) error {
-		// One query feeds both the map (every country) and the table (the top).
-		all, err := d.breakdown(ctx, site, v, l, specCountries, base, 300)
-		if err != nil {
-			o.Map.Err = d.panelError(l, site, err)
-			return err
-		}
+	// One query feeds both the map (every country) and the table (the top).
+	countries := d.breakdownJob(site, v, l, specCountries, base, 300, func(all breakdown) {
 		o.Map.V = newWorldMap(all, v, l, base)
 		top := all
 		if len(top.Rows) > overviewRows {
@@ -191,10 +185,91 @@ func (d *Dashboard) buildOverview(ctx context.Context, site aggregator.Site, v v
 			top.More = len(all.Rows) - overviewRows
 		}
 		o.Countries.V = top
-		return nil
-	})
+	}, &o.Countries.Err)
+	countries.alsoErr = &o.Map.Err
+	jobs = append(jobs, countries)
+	d.runJobs(ctx, site, l, jobs)
 	wg.Wait()
 	return o
+}
+
+// panelJob is a panel's stats queries and what it makes of their answers.
+type panelJob struct {
+	reqs []request
+	// done builds the panel from the answers, one per request; an error
+	// shows in the panel's place (errp, and alsoErr when set).
+	done    func(ts []table, errs []error) error
+	errp    *string
+	alsoErr *string
+}
+
+// batchStats is the engine's way to answer several queries at once, when
+// it has one (*stats.Engine does).
+type batchStats interface {
+	RunMany(ctx context.Context, site aggregator.Site, qs []stats.Query, now time.Time) ([]stats.Result, []error)
+}
+
+// runJobs answers the panels' queries, together when the engine can, and
+// builds the panels. Without a batch, or when the batch's statement
+// fails, each panel asks on its own, so one panel's trouble stays in its
+// place.
+func (d *Dashboard) runJobs(ctx context.Context, site aggregator.Site, l i18n.Lang, jobs []panelJob) {
+	finish := func(j panelJob, ts []table, errs []error) {
+		if err := j.done(ts, errs); err != nil {
+			*j.errp = d.panelError(l, site, err)
+			if j.alsoErr != nil {
+				*j.alsoErr = *j.errp
+			}
+		}
+	}
+	if b, ok := d.stats.(batchStats); ok {
+		var reqs []request
+		for _, j := range jobs {
+			reqs = append(reqs, j.reqs...)
+		}
+		bctx, cancel := context.WithTimeout(ctx, d.opts.PanelTimeout)
+		ts, errs := d.queries(bctx, b, site, reqs)
+		cancel()
+		if !failedTogether(errs) {
+			i := 0
+			for _, j := range jobs {
+				n := len(j.reqs)
+				finish(j, ts[i:i+n], errs[i:i+n])
+				i += n
+			}
+			return
+		}
+	}
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, d.opts.PanelTimeout)
+			defer cancel()
+			ts, errs := make([]table, len(j.reqs)), make([]error, len(j.reqs))
+			var inner sync.WaitGroup
+			for i, r := range j.reqs {
+				inner.Go(func() { ts[i], errs[i] = d.query(ctx, site, r) })
+			}
+			inner.Wait()
+			finish(j, ts, errs)
+		})
+	}
+	wg.Wait()
+}
+
+// failedTogether says whether a batch failed as one (its statement), not
+// query by query: then each panel asks again on its own.
+func failedTogether(errs []error) bool {
+	if len(errs) < 2 {
+		return false
+	}
+	for _, err := range errs {
+		var qe *stats.QueryError
+		if err == nil || errors.As(err, &qe) || errors.Is(err, context.DeadlineExceeded) {
+			return false
+		}
+	}
+	return true
 }
 
 // overviewRows is how many rows a breakdown shows on the overview; the CSV
@@ -238,26 +313,31 @@ type kpiSet struct {
 	K        int
 }
 
-func (d *Dashboard) kpis(ctx context.Context, site aggregator.Site, v view, l i18n.Lang) (kpiSet, error) {
+func (d *Dashboard) kpisJob(site aggregator.Site, v view, l i18n.Lang, p *panel[kpiSet]) panelJob {
 	metrics := kpiMetrics
 	if v.Has("event:page") {
 		// Visit metrics are not split by page: the tiles show what is.
 		metrics = []string{"visitors", "pageviews"}
 	}
-	var cur, prev table
-	var curErr, prevErr error
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		cur, curErr = d.query(ctx, site, request{metrics: metrics, from: v.From, to: v.To, filters: v.Filters})
-	})
-	wg.Go(func() {
-		from, to := v.previous()
-		prev, prevErr = d.query(ctx, site, request{metrics: metrics, from: from, to: to, filters: v.Filters})
-	})
-	wg.Wait()
-	if curErr != nil {
-		return kpiSet{}, curErr
+	from, to := v.previous()
+	return panelJob{
+		reqs: []request{
+			{metrics: metrics, from: v.From, to: v.To, filters: v.Filters},
+			{metrics: metrics, from: from, to: to, filters: v.Filters},
+		},
+		errp: &p.Err,
+		done: func(ts []table, errs []error) error {
+			if errs[0] != nil {
+				return errs[0]
+			}
+			p.V = kpisFrom(metrics, ts[0], ts[1], errs[1], l)
+			p.V.K = site.K
+			return nil
+		},
 	}
+}
+
+func kpisFrom(metrics []string, cur, prev table, prevErr error, l i18n.Lang) kpiSet {
 	value := func(t table, m string) (float64, bool) {
 		i := slices.Index(metrics, m)
 		if i < 0 || len(t.rows) == 0 || i >= len(t.rows[0].vals) {
@@ -287,7 +367,7 @@ func (d *Dashboard) kpis(ctx context.Context, site aggregator.Site, v view, l i1
 		}
 		out = append(out, k)
 	}
-	return kpiSet{Tiles: out, Withheld: cur.withheld, K: site.K}, nil
+	return kpiSet{Tiles: out, Withheld: cur.withheld}
 }
 
 // formatMetric writes a metric's value the way the language writes it.

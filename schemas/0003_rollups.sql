@@ -3,36 +3,43 @@
 -- aggregates database ({{agg}}); the views live here, beside their sources,
 -- so the aggregates database holds nothing but aggregates.
 --
--- Every aggregate table is an AggregatingMergeTree keyed by (site, time,
--- dimensions...): a query for one site and a time range reads only that
--- slice of the key. Metrics are -State columns, read with -Merge:
+-- Every aggregate table is an AggregatingMergeTree. Metrics are -State
+-- columns, read with -Merge:
 --   visits     sum(sign)            (sessions: one row per visit version)
 --   bounces    sum(sign * bounce)
 --   duration   sum(sign * duration) (seconds)
 --   pageviews  sum(sign * pageviews), or on events sum(sign) of pageviews
 --   events     sum(sign * events),    or on events sum(sign)
---   visitors   uniqState(visitor_id) over the sign > 0 rows
+--   visitors   uniqCombined(14) of visitor_id over the sign > 0 rows
 -- The sessions and session_events tables are CollapsingMergeTree: the
 -- sessionizer cancels (sign -1) and replaces (sign +1) a visit as it grows,
 -- so every sum is sign-weighted and stays exact. Unique visitors are
--- mergeable uniq states, so any range, filter and breakdown combines them.
--- uniq is exact up to 65536 distinct visitors in one state (it keeps every
--- 32-bit hash until then) and an estimate within about 1% above that.
+-- mergeable states, so any range, filter and breakdown combines them.
+-- uniqCombined(14) is exact while a state, or the merge of the states a
+-- query reads, holds at most 1024 visitor ids (it keeps their 32-bit
+-- hashes), and beyond that a HyperLogLog of 16384 cells: about 0.8% off
+-- (one standard error), where uniq was about 1% off beyond 65536 ids.
+-- Its states are a few KB at most and merge several times faster than
+-- uniq's sets of up to 65536 hashes, which made long ranges slow.
 --
--- Time is kept in UTC hours, so a day in any time zone with a whole-hour
--- offset is an exact sum of hours. Daily twins (UTC days) of the narrow
--- tables let a long range read one row per day for its inner whole days
--- and hours only at its two edges.
+-- Few views, few tables: an insert into sessions fires three views, and
+-- one into session_events three, each writing one part (there were 18
+-- and 3, into 20 tables). Whole UTC days of every breakdown come from one
+-- table, dims_daily, filled by one view per source: the sessions view
+-- unrolls each visit into one row per dimension (ARRAY JOIN), so an insert
+-- writes one part for all of them, and a breakdown reads one run of the
+-- key (site, dimension, values). Hours are kept where a range in a site's
+-- time zone needs them (a whole day in Oslo is one hour of one UTC day and
+-- 23 of the next): the totals, the pages, and the wide tables, which hold
+-- every dimension as a key, answer any filter and combination, and give
+-- the other dimensions their edge hours.
 --
--- The aggregate navigator (aggregator/stats) picks, for each query, the
--- narrowest table that holds every dimension the query groups or filters
--- by: a narrow table per dimension group for fast unfiltered breakdowns and
--- totals, and a wide table with every dimension as a key for any filter and
--- breakdown combination.
+-- The aggregate navigator (aggregator/stats, catalog.go) picks, for each
+-- query, the narrowest source that holds every dimension it groups or
+-- filters by.
 
--- Visit metrics, from sessions. A visit counts in the hour it started.
-
--- Totals and time series of visit metrics: one row per site and hour.
+-- Visit totals per site and hour: time series, and the edge hours of a
+-- range. A visit counts in the hour it started.
 CREATE TABLE IF NOT EXISTS {{agg}}.visits_total_hourly (
     site String,
     hour DateTime('UTC'),
@@ -41,7 +48,7 @@ CREATE TABLE IF NOT EXISTS {{agg}}.visits_total_hourly (
     duration AggregateFunction(sum, Int64),
     pageviews AggregateFunction(sum, Int64),
     events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
+    visitors AggregateFunction(uniqCombined(14), UInt64)
 ) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_total_hourly TO {{agg}}.visits_total_hourly AS
@@ -51,411 +58,110 @@ SELECT site, toStartOfHour(start) AS hour,
     sumState(toInt64(sign) * duration) AS duration,
     sumState(toInt64(sign) * pageviews) AS pageviews,
     sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
+    uniqCombinedStateIf(14)(visitor_id, sign > 0) AS visitors
 FROM sessions
 GROUP BY site, hour;
 
--- Top entry pages. Hourly, and daily for long ranges.
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_entry_hourly (
+-- Breakdowns by whole UTC days: one row per site, dimension, values and
+-- day. dim names the dimension; v1..v4 are its columns:
+--   total            (none: the site's totals)
+--   entry_page       entry_page
+--   exit_page        exit_page
+--   source           source
+--   referrer         source, referrer
+--   utm              utm_source, utm_medium, utm_campaign, utm_content,
+--                    utm_term
+--   country          country
+--   geo              country, region, region_name, city
+--   browser          browser
+--   browser_version  browser, browser_version
+--   os               os
+--   os_version       os, os_version
+--   device           device
+--   page             page (from session_events: pageviews, events and
+--                    visitors where the page views happened, in their day)
+-- The key starts with the dimension and its values, so the rows of a few
+-- values over any range are few granules (small ones: 256 rows), and a
+-- range of one dimension is one run of the key.
+CREATE TABLE IF NOT EXISTS {{agg}}.dims_daily (
+    site String,
+    dim String,
+    v1 String,
+    v2 String,
+    v3 String,
+    v4 String,
+    v5 String,
+    day Date,
+    visits AggregateFunction(sum, Int64),
+    bounces AggregateFunction(sum, Int64),
+    duration AggregateFunction(sum, Int64),
+    pageviews AggregateFunction(sum, Int64),
+    events AggregateFunction(sum, Int64),
+    visitors AggregateFunction(uniqCombined(14), UInt64)
+) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, dim, v1, v2, v3, v4, v5, day) SETTINGS index_granularity = 256;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_dims_daily TO {{agg}}.dims_daily AS
+SELECT site, d.1 AS dim, d.2 AS v1, d.3 AS v2, d.4 AS v3, d.5 AS v4, d.6 AS v5, toDate(start) AS day,
+    sumState(toInt64(sign)) AS visits,
+    sumState(toInt64(sign) * bounce) AS bounces,
+    sumState(toInt64(sign) * duration) AS duration,
+    sumState(toInt64(sign) * pageviews) AS pageviews,
+    sumState(toInt64(sign) * events) AS events,
+    uniqCombinedStateIf(14)(visitor_id, sign > 0) AS visitors
+FROM sessions
+ARRAY JOIN [
+    ('total', '', '', '', '', ''),
+    ('entry_page', entry_page, '', '', '', ''),
+    ('exit_page', exit_page, '', '', '', ''),
+    ('source', source, '', '', '', ''),
+    ('referrer', source, referrer, '', '', ''),
+    ('utm', utm_source, utm_medium, utm_campaign, utm_content, utm_term),
+    ('country', country, '', '', '', ''),
+    ('geo', country, region, region_name, city, ''),
+    ('browser', browser, '', '', '', ''),
+    ('browser_version', browser, browser_version, '', '', ''),
+    ('os', os, '', '', '', ''),
+    ('os_version', os, os_version, '', '', ''),
+    ('device', device, '', '', '', '')
+] AS d
+GROUP BY site, dim, v1, v2, v3, v4, v5, day;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_dims_daily_pages TO {{agg}}.dims_daily AS
+SELECT site, 'page' AS dim, path AS v1, '' AS v2, '' AS v3, '' AS v4, '' AS v5, toDate(time) AS day,
+    sumState(toInt64(0)) AS visits,
+    sumState(toInt64(0)) AS bounces,
+    sumState(toInt64(0)) AS duration,
+    sumState(toInt64(sign) * (name = 'pageview')) AS pageviews,
+    sumState(toInt64(sign)) AS events,
+    uniqCombinedStateIf(14)(visitor_id, sign > 0) AS visitors
+FROM session_events
+GROUP BY site, dim, v1, v2, v3, v4, v5, day;
+
+-- Pages by hour, for the edge hours of a range in a site's time zone (a
+-- whole day in Oslo is one hour of one UTC day and 23 of the next). The
+-- visit dimensions take their edge hours from visits_wide_hourly: a day's
+-- hour of visits is a few thousand rows at most, each holding a visitor
+-- or two, cheaper to read than hourly states per dimension.
+CREATE TABLE IF NOT EXISTS {{agg}}.events_page_hourly (
     site String,
     hour DateTime('UTC'),
-    entry_page String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
+    page String,
     pageviews AggregateFunction(sum, Int64),
     events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, entry_page);
+    visitors AggregateFunction(uniqCombined(14), UInt64)
+) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, page);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_entry_hourly TO {{agg}}.visits_entry_hourly AS
-SELECT site, toStartOfHour(start) AS hour, entry_page,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, hour, entry_page;
-
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_entry_daily (
-    site String,
-    day DateTime('UTC'),
-    entry_page String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, day, entry_page);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_entry_daily TO {{agg}}.visits_entry_daily AS
-SELECT site, toStartOfDay(start) AS day, entry_page,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, day, entry_page;
-
--- Top exit pages. Hourly, and daily for long ranges.
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_exit_hourly (
-    site String,
-    hour DateTime('UTC'),
-    exit_page String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, exit_page);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_exit_hourly TO {{agg}}.visits_exit_hourly AS
-SELECT site, toStartOfHour(start) AS hour, exit_page,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, hour, exit_page;
-
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_exit_daily (
-    site String,
-    day DateTime('UTC'),
-    exit_page String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, day, exit_page);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_exit_daily TO {{agg}}.visits_exit_daily AS
-SELECT site, toStartOfDay(start) AS day, exit_page,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, day, exit_page;
-
--- Top sources and referrers (the referrer is kept with its source, so a
--- drill-down from a source to its referrers needs no wider table). Hourly, and daily for long ranges.
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_source_hourly (
-    site String,
-    hour DateTime('UTC'),
-    source String,
-    referrer String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, source, referrer);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_source_hourly TO {{agg}}.visits_source_hourly AS
-SELECT site, toStartOfHour(start) AS hour, source, referrer,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, hour, source, referrer;
-
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_source_daily (
-    site String,
-    day DateTime('UTC'),
-    source String,
-    referrer String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, day, source, referrer);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_source_daily TO {{agg}}.visits_source_daily AS
-SELECT site, toStartOfDay(start) AS day, source, referrer,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, day, source, referrer;
-
--- UTM campaigns: the five tags together, as campaigns are read as a set. Hourly, and daily for long ranges.
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_utm_hourly (
-    site String,
-    hour DateTime('UTC'),
-    utm_source String,
-    utm_medium String,
-    utm_campaign String,
-    utm_content String,
-    utm_term String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, utm_source, utm_medium, utm_campaign, utm_content, utm_term);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_utm_hourly TO {{agg}}.visits_utm_hourly AS
-SELECT site, toStartOfHour(start) AS hour, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, hour, utm_source, utm_medium, utm_campaign, utm_content, utm_term;
-
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_utm_daily (
-    site String,
-    day DateTime('UTC'),
-    utm_source String,
-    utm_medium String,
-    utm_campaign String,
-    utm_content String,
-    utm_term String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, day, utm_source, utm_medium, utm_campaign, utm_content, utm_term);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_utm_daily TO {{agg}}.visits_utm_daily AS
-SELECT site, toStartOfDay(start) AS day, utm_source, utm_medium, utm_campaign, utm_content, utm_term,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, day, utm_source, utm_medium, utm_campaign, utm_content, utm_term;
-
--- Countries, regions and cities together: the map's drill-down filters by
--- the level above and breaks down by the level below, all in this table. Hourly, and daily for long ranges.
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_geo_hourly (
-    site String,
-    hour DateTime('UTC'),
-    country String,
-    region String,
-    region_name String,
-    city String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, country, region, region_name, city);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_geo_hourly TO {{agg}}.visits_geo_hourly AS
-SELECT site, toStartOfHour(start) AS hour, country, region, region_name, city,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, hour, country, region, region_name, city;
-
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_geo_daily (
-    site String,
-    day DateTime('UTC'),
-    country String,
-    region String,
-    region_name String,
-    city String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, day, country, region, region_name, city);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_geo_daily TO {{agg}}.visits_geo_daily AS
-SELECT site, toStartOfDay(start) AS day, country, region, region_name, city,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, day, country, region, region_name, city;
-
--- Browsers and their versions. Hourly, and daily for long ranges.
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_browser_hourly (
-    site String,
-    hour DateTime('UTC'),
-    browser String,
-    browser_version String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, browser, browser_version);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_browser_hourly TO {{agg}}.visits_browser_hourly AS
-SELECT site, toStartOfHour(start) AS hour, browser, browser_version,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, hour, browser, browser_version;
-
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_browser_daily (
-    site String,
-    day DateTime('UTC'),
-    browser String,
-    browser_version String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, day, browser, browser_version);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_browser_daily TO {{agg}}.visits_browser_daily AS
-SELECT site, toStartOfDay(start) AS day, browser, browser_version,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, day, browser, browser_version;
-
--- Operating systems and their versions. Hourly, and daily for long ranges.
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_os_hourly (
-    site String,
-    hour DateTime('UTC'),
-    os String,
-    os_version String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, os, os_version);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_os_hourly TO {{agg}}.visits_os_hourly AS
-SELECT site, toStartOfHour(start) AS hour, os, os_version,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, hour, os, os_version;
-
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_os_daily (
-    site String,
-    day DateTime('UTC'),
-    os String,
-    os_version String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, day, os, os_version);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_os_daily TO {{agg}}.visits_os_daily AS
-SELECT site, toStartOfDay(start) AS day, os, os_version,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, day, os, os_version;
-
--- Device classes (desktop, mobile, tablet). Hourly, and daily for long ranges.
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_device_hourly (
-    site String,
-    hour DateTime('UTC'),
-    device String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, device);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_device_hourly TO {{agg}}.visits_device_hourly AS
-SELECT site, toStartOfHour(start) AS hour, device,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, hour, device;
-
-CREATE TABLE IF NOT EXISTS {{agg}}.visits_device_daily (
-    site String,
-    day DateTime('UTC'),
-    device String,
-    visits AggregateFunction(sum, Int64),
-    bounces AggregateFunction(sum, Int64),
-    duration AggregateFunction(sum, Int64),
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, day, device);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_device_daily TO {{agg}}.visits_device_daily AS
-SELECT site, toStartOfDay(start) AS day, device,
-    sumState(toInt64(sign)) AS visits,
-    sumState(toInt64(sign) * bounce) AS bounces,
-    sumState(toInt64(sign) * duration) AS duration,
-    sumState(toInt64(sign) * pageviews) AS pageviews,
-    sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM sessions
-GROUP BY site, day, device;
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_events_page_hourly TO {{agg}}.events_page_hourly AS
+SELECT site, toStartOfHour(time) AS hour, path AS page,
+    sumState(toInt64(sign) * (name = 'pageview')) AS pageviews,
+    sumState(toInt64(sign)) AS events,
+    uniqCombinedStateIf(14)(visitor_id, sign > 0) AS visitors
+FROM session_events
+GROUP BY site, hour, page;
 
 -- Every visit dimension as a key: answers any filter and breakdown of visit
--- metrics that no narrow table holds. About one row per visit, so it is
--- read only when a query needs it.
+-- metrics that no narrower source holds, and the edge hours of the others.
+-- About one row per visit, so it is read only when a query needs it.
 CREATE TABLE IF NOT EXISTS {{agg}}.visits_wide_hourly (
     site String,
     hour DateTime('UTC'),
@@ -482,7 +188,7 @@ CREATE TABLE IF NOT EXISTS {{agg}}.visits_wide_hourly (
     duration AggregateFunction(sum, Int64),
     pageviews AggregateFunction(sum, Int64),
     events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
+    visitors AggregateFunction(uniqCombined(14), UInt64)
 ) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, entry_page, exit_page, source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, country, region, region_name, city, browser, browser_version, os, os_version, device);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS mv_visits_wide_hourly TO {{agg}}.visits_wide_hourly AS
@@ -492,49 +198,14 @@ SELECT site, toStartOfHour(start) AS hour, entry_page, exit_page, source, referr
     sumState(toInt64(sign) * duration) AS duration,
     sumState(toInt64(sign) * pageviews) AS pageviews,
     sumState(toInt64(sign) * events) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
+    uniqCombinedStateIf(14)(visitor_id, sign > 0) AS visitors
 FROM sessions
 GROUP BY site, hour, entry_page, exit_page, source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, country, region, region_name, city, browser, browser_version, os, os_version, device;
 
--- Page metrics, from session_events: an event counts in its own hour, and
--- carries its visit's attributes (source, location, device...), so pages
--- can be filtered by them. The exit page is not known per event: a visit
--- ends later. Top pages, hourly and daily:
-CREATE TABLE IF NOT EXISTS {{agg}}.events_page_hourly (
-    site String,
-    hour DateTime('UTC'),
-    page String,
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, page);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_events_page_hourly TO {{agg}}.events_page_hourly AS
-SELECT site, toStartOfHour(time) AS hour, path AS page,
-    sumState(toInt64(sign) * (name = 'pageview')) AS pageviews,
-    sumState(toInt64(sign)) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM session_events
-GROUP BY site, hour, page;
-
-CREATE TABLE IF NOT EXISTS {{agg}}.events_page_daily (
-    site String,
-    day DateTime('UTC'),
-    page String,
-    pageviews AggregateFunction(sum, Int64),
-    events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
-) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, day, page);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_events_page_daily TO {{agg}}.events_page_daily AS
-SELECT site, toStartOfDay(time) AS day, path AS page,
-    sumState(toInt64(sign) * (name = 'pageview')) AS pageviews,
-    sumState(toInt64(sign)) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
-FROM session_events
-GROUP BY site, day, page;
-
--- Pages with every visit attribute an event carries, for filtered page breakdowns.
+-- Pages with every visit attribute an event carries, for filtered page
+-- breakdowns: an event counts in its own hour, and carries its visit's
+-- attributes (source, location, device...). The exit page is not known
+-- per event: a visit ends later.
 CREATE TABLE IF NOT EXISTS {{agg}}.events_wide_hourly (
     site String,
     hour DateTime('UTC'),
@@ -558,14 +229,14 @@ CREATE TABLE IF NOT EXISTS {{agg}}.events_wide_hourly (
     device String,
     pageviews AggregateFunction(sum, Int64),
     events AggregateFunction(sum, Int64),
-    visitors AggregateFunction(uniq, UInt64)
+    visitors AggregateFunction(uniqCombined(14), UInt64)
 ) ENGINE = AggregatingMergeTree() PARTITION BY toYYYYMM(hour) ORDER BY (site, hour, page, entry_page, source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, country, region, region_name, city, browser, browser_version, os, os_version, device);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS mv_events_wide_hourly TO {{agg}}.events_wide_hourly AS
 SELECT site, toStartOfHour(time) AS hour, path AS page, entry_page, source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, country, region, region_name, city, browser, browser_version, os, os_version, device,
     sumState(toInt64(sign) * (name = 'pageview')) AS pageviews,
     sumState(toInt64(sign)) AS events,
-    uniqStateIf(visitor_id, sign > 0) AS visitors
+    uniqCombinedStateIf(14)(visitor_id, sign > 0) AS visitors
 FROM session_events
 GROUP BY site, hour, page, entry_page, source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, country, region, region_name, city, browser, browser_version, os, os_version, device;
 

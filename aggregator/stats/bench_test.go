@@ -2,7 +2,6 @@ package stats_test
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/varde/varde/aggregator"
 	"github.com/varde/varde/aggregator/stats"
+	"github.com/varde/varde/aggregator/stats/synthetic"
 )
 
 // benchEvents is the size of the benchmark: VARDE_BENCH_EVENTS raw events
@@ -23,10 +23,12 @@ func benchEvents() int {
 	return 200000
 }
 
-// BenchmarkOverview loads a realistic spread of traffic straight into
-// sessions and session_events (the sources of the rollups) and measures
-// the dashboard's whole overview over the last 30 days on each backend.
-// It prints the `bench query:` line of DESIGN.md.
+// BenchmarkOverview loads a realistic spread of traffic (package
+// synthetic) straight into sessions and session_events (the sources of
+// the rollups) and measures the dashboard's whole overview over the last
+// 30 days on each backend. It prints the `bench query:` line of
+// DESIGN.md; `go run ./internal/bench -only query` measures the same at
+// 10 million events, with the dashboard's page.
 func BenchmarkOverview(b *testing.B) {
 	events := benchEvents()
 	site := aggregator.NewSite("bench.example")
@@ -37,7 +39,9 @@ func BenchmarkOverview(b *testing.B) {
 		b.Run(backend, func(b *testing.B) {
 			e := benchEnv(b, backend)
 			start := time.Now()
-			loadSynthetic(b, e, site.Domain, events, now)
+			if _, err := synthetic.Load(ctx(b), e.write, synthetic.Options{Site: site.Domain, Events: events, Now: now}); err != nil {
+				b.Fatal(err)
+			}
 			b.Logf("%s: loaded %d events in %v", backend, events, time.Since(start).Round(time.Millisecond))
 			settle(b, e)
 			run := func() time.Duration {
@@ -61,53 +65,6 @@ func BenchmarkOverview(b *testing.B) {
 		})
 	}
 	fmt.Printf("bench query: events=%d overview_ms_embedded=%.1f overview_ms_server=%.1f\n", events, ms["embedded"], ms["server"])
-}
-
-// loadSynthetic writes about n page views in visits of 1 to 10 views over
-// the 90 days before now: Zipf-distributed pages (2,000), 30 countries
-// with 2,000 cities, a dozen sources, browsers, systems and devices.
-func loadSynthetic(tb testing.TB, e *env, site string, n int, now time.Time) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	zipf := func(k uint64) *rand.Zipf { return rand.NewZipf(rng, 1.1, 1, k-1) }
-	pages, cities, countries := zipf(2000), zipf(2000), zipf(30)
-	sources := []string{"Direct / None", "Google", "Bing", "DuckDuckGo", "Facebook", "LinkedIn", "Twitter", "finn.no", "nav.no", "Reddit", "Instagram", "Newsletter"}
-	browsers := []string{"Chrome", "Safari", "Firefox", "Edge", "Samsung Internet", "Opera"}
-	oses := []string{"Windows", "macOS", "iOS", "Android", "Linux", "ChromeOS"}
-	devices := []string{"desktop", "mobile", "tablet"}
-	var sess, evs [][]any
-	flush := func() {
-		insert(tb, e.write, "sessions", sessionColumns, sess)
-		insert(tb, e.write, "session_events", eventColumns, evs)
-		sess, evs = sess[:0], evs[:0]
-	}
-	written := 0
-	for id := uint64(1); written < n; id++ {
-		c := countries.Uint64()
-		city := cities.Uint64()
-		v := visit{
-			visitor: rng.Uint64(), session: id,
-			start:  now.Add(-time.Duration(rng.Int64N(int64(90 * 24 * time.Hour)))).Truncate(time.Second),
-			source: sources[rng.IntN(len(sources))], country: fmt.Sprintf("C%02d", c),
-			region: fmt.Sprintf("C%02d-%d", c, city%7), regionName: fmt.Sprintf("Region %d", city%7), city: fmt.Sprintf("City %d", city),
-			browser: browsers[rng.IntN(len(browsers))], bver: strconv.Itoa(100 + rng.IntN(30)),
-			os: oses[rng.IntN(len(oses))], osver: strconv.Itoa(rng.IntN(15)), device: devices[rng.IntN(len(devices))],
-		}
-		if v.source != "Direct / None" {
-			v.referrer = "www." + v.source + ".com"
-		}
-		for range 1 + rng.IntN(10) {
-			v.pages = append(v.pages, fmt.Sprintf("/jobs/%d", pages.Uint64()))
-		}
-		sess = append(sess, sessionRow(site, v, 1, len(v.pages)))
-		for i, p := range v.pages {
-			evs = append(evs, eventRow(site, v, id*16+uint64(i), 1, v.start.Add(time.Duration(i)*time.Minute), "pageview", p))
-		}
-		written += len(v.pages)
-		if len(evs) >= 200000 {
-			flush()
-		}
-	}
-	flush()
 }
 
 // settle merges the aggregate tables' parts, as background merges do on a

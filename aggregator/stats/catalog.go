@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -85,14 +86,59 @@ const (
 	eventScope
 )
 
-// table is an aggregate table: its hourly name, its daily twin if any, and
-// the dimension columns it is keyed by. These names are the only tables
-// the read side can name.
-type table struct {
-	hourly  string
-	daily   string
+// Aggregate tables. These names are the only tables the read side can name.
+const (
+	totalHourly   = "visits_total_hourly"
+	dimsDaily     = "dims_daily"
+	pageHourly    = "events_page_hourly"
+	visitsWide    = "visits_wide_hourly"
+	eventsWide    = "events_wide_hourly"
+	realtimeTable = "realtime_minutely"
+	consentTable  = "consent_hourly"
+)
+
+// visitorsFunc and visitorsParams are the aggregate function of the
+// visitors states, as the schema declares them.
+const (
+	visitorsFunc   = "uniqCombined"
+	visitorsParams = "(14)"
+)
+
+// visitorsMerge names the function that merges visitors states, with more
+// combinators after -Merge ("", "If", "State", "StateIf").
+func visitorsMerge(combinators string) string {
+	return visitorsFunc + "Merge" + combinators + visitorsParams
+}
+
+// group is a dimension of dims_daily: its dim value and the columns its
+// v1, v2... hold.
+type group struct {
+	dim     string
 	scope   scope
 	columns []string
+	// few: a dimension of a few values at most (tens, hundreds), whose
+	// breakdowns are merged in full; the others rank their groups first
+	// (see topN).
+	few bool
+}
+
+// groups are the dims tables' dimensions, narrowest first within a scope:
+// the first that holds every column a query needs answers it.
+var groups = []group{
+	{dim: "total", scope: visitScope, few: true},
+	{dim: "device", scope: visitScope, columns: []string{"device"}, few: true},
+	{dim: "browser", scope: visitScope, columns: []string{"browser"}, few: true},
+	{dim: "os", scope: visitScope, columns: []string{"os"}, few: true},
+	{dim: "source", scope: visitScope, columns: []string{"source"}, few: true},
+	{dim: "country", scope: visitScope, columns: []string{"country"}, few: true},
+	{dim: "entry_page", scope: visitScope, columns: []string{"entry_page"}},
+	{dim: "exit_page", scope: visitScope, columns: []string{"exit_page"}},
+	{dim: "browser_version", scope: visitScope, columns: []string{"browser", "browser_version"}},
+	{dim: "os_version", scope: visitScope, columns: []string{"os", "os_version"}},
+	{dim: "referrer", scope: visitScope, columns: []string{"source", "referrer"}},
+	{dim: "utm", scope: visitScope, columns: []string{"utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"}},
+	{dim: "geo", scope: visitScope, columns: []string{"country", "region", "region_name", "city"}},
+	{dim: "page", scope: eventScope, columns: []string{"page"}},
 }
 
 var (
@@ -100,41 +146,15 @@ var (
 	sourceColumns = []string{"source", "referrer"}
 	utmColumns    = []string{"utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"}
 	techColumns   = []string{"browser", "browser_version", "os", "os_version", "device"}
-)
 
-// tables is the aggregate navigator's catalogue, narrowest first within a
-// scope: the first table holding every needed column answers.
-var tables = []table{
-	{hourly: "visits_total_hourly", scope: visitScope},
-	{hourly: "visits_device_hourly", daily: "visits_device_daily", scope: visitScope, columns: []string{"device"}},
-	{hourly: "visits_entry_hourly", daily: "visits_entry_daily", scope: visitScope, columns: []string{"entry_page"}},
-	{hourly: "visits_exit_hourly", daily: "visits_exit_daily", scope: visitScope, columns: []string{"exit_page"}},
-	{hourly: "visits_browser_hourly", daily: "visits_browser_daily", scope: visitScope, columns: []string{"browser", "browser_version"}},
-	{hourly: "visits_os_hourly", daily: "visits_os_daily", scope: visitScope, columns: []string{"os", "os_version"}},
-	{hourly: "visits_source_hourly", daily: "visits_source_daily", scope: visitScope, columns: sourceColumns},
-	{hourly: "visits_geo_hourly", daily: "visits_geo_daily", scope: visitScope, columns: geoColumns},
-	{hourly: "visits_utm_hourly", daily: "visits_utm_daily", scope: visitScope, columns: utmColumns},
-	{hourly: "visits_wide_hourly", scope: visitScope, columns: concat([]string{"entry_page", "exit_page"}, sourceColumns, utmColumns, geoColumns, techColumns)},
-	{hourly: "events_page_hourly", daily: "events_page_daily", scope: eventScope, columns: []string{"page"}},
-	{hourly: "events_wide_hourly", scope: eventScope, columns: concat([]string{"page", "entry_page"}, sourceColumns, utmColumns, geoColumns, techColumns)},
-}
-
-// Tables that are not read through the navigator.
-const (
-	realtimeTable = "realtime_minutely"
-	consentTable  = "consent_hourly"
+	// The wide tables' dimension columns.
+	visitsWideColumns = concat([]string{"entry_page", "exit_page"}, sourceColumns, utmColumns, geoColumns, techColumns)
+	eventsWideColumns = concat([]string{"page", "entry_page"}, sourceColumns, utmColumns, geoColumns, techColumns)
 )
 
 // AggregateTables lists every table the read side may name.
 func AggregateTables() []string {
-	var out []string
-	for _, t := range tables {
-		out = append(out, t.hourly)
-		if t.daily != "" {
-			out = append(out, t.daily)
-		}
-	}
-	return append(out, realtimeTable, consentTable)
+	return []string{totalHourly, dimsDaily, pageHourly, visitsWide, eventsWide, realtimeTable, consentTable}
 }
 
 func concat(lists ...[]string) []string {
@@ -145,22 +165,84 @@ func concat(lists ...[]string) []string {
 	return out
 }
 
-// navigate picks the narrowest table of the scope that holds every column.
-func navigate(s scope, columns []string) (table, bool) {
-	for _, t := range tables {
-		if t.scope != s {
-			continue
-		}
-		ok := true
-		for _, c := range columns {
-			if !slices.Contains(t.columns, c) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return t, true
+func holds(have, need []string) bool {
+	for _, c := range need {
+		if !slices.Contains(have, c) {
+			return false
 		}
 	}
-	return table{}, false
+	return true
+}
+
+// read is one table a source reads: its name, the dim it reads of a dims
+// table, its time column, and its columns by the names queries use.
+type read struct {
+	table string
+	dim   string // dims tables only
+	time  string // "day" (a Date) or "hour"
+	cols  map[string]string
+	few   bool // the group's few flag
+}
+
+func (r read) name() string {
+	if r.dim != "" {
+		return r.table + "(" + r.dim + ")"
+	}
+	return r.table
+}
+
+// source is where a query's rows come from: whole UTC days from daily (a
+// dims_daily dimension) when the query has no time dimension, and hours
+// (the range's edges, or all of it) from hourly.
+type source struct {
+	daily  *read // nil: hours only
+	hourly read
+}
+
+// dimsRead reads a dimension of a dims table, whose v1, v2... hold the
+// group's columns.
+func dimsRead(table, time string, g group) *read {
+	r := &read{table: table, dim: g.dim, time: time, cols: map[string]string{}, few: g.few}
+	for i, c := range g.columns {
+		r.cols[c] = fmt.Sprintf("v%d", i+1)
+	}
+	return r
+}
+
+func wideRead(table string, columns []string) read {
+	r := read{table: table, time: "hour", cols: map[string]string{}}
+	for _, c := range columns {
+		r.cols[c] = c
+	}
+	return r
+}
+
+// navigate picks, for the columns a query groups or filters by, the
+// narrowest dims_daily dimension for whole days and the narrowest hourly
+// table for hours.
+func navigate(s scope, columns []string) (source, bool) {
+	var src source
+	for _, g := range groups {
+		if g.scope == s && holds(g.columns, columns) {
+			src.daily = dimsRead(dimsDaily, "day", g)
+			break
+		}
+	}
+	switch {
+	case s == visitScope && len(columns) == 0:
+		src.hourly = read{table: totalHourly, time: "hour"}
+		return src, true
+	case s == eventScope && holds([]string{"page"}, columns):
+		src.hourly = wideRead(pageHourly, []string{"page"})
+		return src, true
+	}
+	wide, cols := visitsWide, visitsWideColumns
+	if s == eventScope {
+		wide, cols = eventsWide, eventsWideColumns
+	}
+	if !holds(cols, columns) {
+		return source{}, false
+	}
+	src.hourly = wideRead(wide, cols)
+	return src, true
 }

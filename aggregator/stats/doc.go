@@ -26,17 +26,28 @@
 //
 // # Where numbers come from
 //
-// The aggregate navigator picks, for each query, the narrowest table that
-// holds every dimension it groups or filters by (catalog.go): a narrow
-// table per dimension group answers unfiltered breakdowns and totals; a
-// wide table with every dimension as a key answers any other combination.
-// A query that names event:page (in dimensions or filters) reads page
-// tables, fed by events: visitors, pageviews and events count where the
-// page views happened, in the hour they happened. Every other query reads
-// visit tables, fed by sessions: all metrics, counted in the hour the visit
-// started. Without a time dimension, whole UTC days come from daily tables
-// and only the range's edge hours from hourly ones. Unique visitors are
-// merged uniq states: exact up to 65536 per state, about 1% off above.
+// The aggregate navigator (catalog.go) picks, for each query, the
+// narrowest source that holds every dimension it groups or filters by:
+// whole UTC days from dims_daily (one row per site, dimension, values and
+// day), and hours (a range's edge hours in the site's zone, or all of a
+// range with a time dimension) from the hourly totals, the hourly pages or
+// the wide tables, which hold every dimension as a key and answer any
+// other combination. A query that names event:page (in dimensions or
+// filters) reads page rows, fed by events: visitors, pageviews and events
+// count where the page views happened, in the hour they happened. Every
+// other query reads visit rows, fed by sessions: all metrics, counted in
+// the hour the visit started. Unique visitors are merged uniqCombined(14)
+// states: exact up to 1024 per merged state, about 0.8% off above.
+//
+// How it asks (batch.go): RunMany sends the statements of several queries
+// together, one UNION ALL per step, and queries that read the same tables
+// share one read of each (ARRAY JOIN over what each wants), so the
+// dashboard's page costs a few round trips and reads each table once or
+// twice: on the embedded engine, every statement and every table read has
+// a fixed cost of milliseconds. An unfiltered breakdown of a dimension of
+// many values (pages, cities...) by visitors sizes every group with sums
+// first and merges the visitors of its largest groups only (pick, in
+// batch.go); its answer is the full query's.
 //
 // # Valid combinations
 //

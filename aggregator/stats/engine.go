@@ -3,7 +3,6 @@ package stats
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -76,66 +75,194 @@ const OtherValue = "(other)"
 // Run answers q for site at time now. A query the engine will not answer
 // is a *QueryError.
 func (e *Engine) Run(ctx context.Context, site aggregator.Site, q Query, now time.Time) (Result, error) {
+	res, errs := e.RunMany(ctx, site, []Query{q}, now)
+	return res[0], errs[0]
+}
+
+// RunMany answers several queries of one site at once, as Run would answer
+// each: their statements are sent together, one UNION ALL for each step
+// (usually two), so a page of panels costs a few round trips, not one or
+// two per panel. A query's error is its own; a failed statement fails the
+// queries it served.
+func (e *Engine) RunMany(ctx context.Context, site aggregator.Site, qs []Query, now time.Time) ([]Result, []error) {
+	var (
+		once  sync.Once
+		first time.Time
+		ferr  error
+	)
+	firstHour := func() (time.Time, error) {
+		once.Do(func() { first, ferr = e.firstHour(ctx, site.Domain) })
+		return first, ferr
+	}
+	jobs := make([]*job, len(qs))
+	for i, q := range qs {
+		jobs[i] = &job{q: q, now: now}
+		jobs[i].start(site, firstHour)
+	}
+	for {
+		var batch []*fetch
+		for _, j := range jobs {
+			batch = append(batch, j.pending...)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		err := e.runBatch(ctx, batch)
+		for _, j := range jobs {
+			if len(j.pending) == 0 {
+				continue
+			}
+			if err != nil {
+				j.pending, j.err = nil, fmt.Errorf("stats: %s: %w", site.Domain, err)
+				continue
+			}
+			j.advance()
+		}
+	}
+	res := make([]Result, len(jobs))
+	errs := make([]error, len(jobs))
+	for i, j := range jobs {
+		res[i], errs[i] = j.res, j.err
+	}
+	return res, errs
+}
+
+// job is one query on its way through RunMany: each step hands out the
+// fetches it needs next (pending) and reads their rows in advance.
+type job struct {
+	q       Query
+	now     time.Time
+	pl      plan
+	res     Result
+	err     error
+	pending []*fetch
+	next    func()
+
+	main, pop, prev *fetch
+	prevPlan        plan
+
+	// The top-n path (see pick): the groups known to be kept or held
+	// back without their visitors, and the largest activity of the former.
+	topN          bool
+	sure, certain int
+	maxOut        int64
+}
+
+func (j *job) start(site aggregator.Site, firstHour func() (time.Time, error)) {
+	q := j.q
 	if err := q.validate(); err != nil {
-		return Result{}, err
+		j.err = err
+		return
 	}
 	if !strings.EqualFold(strings.TrimSpace(q.SiteID), site.Domain) {
-		return Result{}, queryErrorf("The query is for site `%s`, not `%s`.", clip(q.SiteID), site.Domain)
+		j.err = queryErrorf("The query is for site `%s`, not `%s`.", clip(q.SiteID), site.Domain)
+		return
 	}
-	pl, err := e.plan(ctx, site, q, now)
+	pl, err := plan0(site, q, j.now, firstHour)
 	if err != nil {
-		return Result{}, err
+		j.err = err
+		return
 	}
-	res := Result{Results: []Row{}, Meta: Meta{K: pl.k, Table: pl.table.hourly}, Query: echo(q, pl)}
 	if pl.interval == "hour" && pl.p.days() > maxHourDays {
-		return Result{}, queryErrorf("Dimension `time:hour` covers at most %d days; ask for time:day over %s.", maxHourDays, q.DateRange)
+		j.err = queryErrorf("Dimension `time:hour` covers at most %d days; ask for time:day over %s.", maxHourDays, q.DateRange)
+		return
 	}
+	j.pl = pl
+	j.res = Result{Results: []Row{}, Meta: Meta{K: pl.k, Table: pl.table()}, Query: echo(q, pl)}
 
 	// The main query, the population check of a filtered breakdown and
-	// the comparison run at once.
-	var (
-		wg                      sync.WaitGroup
-		rows                    []aggRow
-		population, previous    *aggRow
-		mainErr, popErr, cmpErr error
-		prevPlan                plan
-	)
-	wg.Go(func() { rows, mainErr = e.fetch(ctx, pl) })
+	// the comparison go out together.
+	if j.topN = pl.topN(q); j.topN {
+		j.main = rankFetch(pl)
+	} else {
+		j.main = flatFetch(pl, false)
+	}
+	j.pending = []*fetch{j.main}
 	if len(pl.filters) > 0 && (len(pl.keys) > 0 || pl.interval != "") {
-		wg.Go(func() { population, popErr = e.totals(ctx, pl) })
+		j.pop = flatFetch(pl.totals(), false)
+		j.pending = append(j.pending, j.pop)
 	}
 	if q.Include.Comparisons != nil {
-		prevPlan = pl
-		prevPlan.p = pl.p.previous(now)
-		wg.Go(func() { previous, cmpErr = e.totals(ctx, prevPlan) })
+		j.prevPlan = pl
+		j.prevPlan.p = pl.p.previous(j.now)
+		j.prev = flatFetch(j.prevPlan.totals(), false)
+		j.pending = append(j.pending, j.prev)
 	}
-	wg.Wait()
-	if err := errors.Join(mainErr, popErr, cmpErr); err != nil {
-		return Result{}, fmt.Errorf("stats: %s: %w", site.Domain, err)
-	}
+	j.next = j.afterFirst
+}
 
-	if population != nil {
-		if why := pl.withheld(*population); why != "" {
-			res.Meta.Withheld = why
-			res.Meta.SuppressedRows = len(rows)
-			return finish(res, q, pl, nil), nil
+func (j *job) advance() {
+	j.pending = nil
+	j.next()
+}
+
+func (j *job) afterFirst() {
+	if !j.topN {
+		j.evaluate(j.main.flat())
+		return
+	}
+	rank := j.main.ranks()
+	if len(rank) > maxRows {
+		j.err = queryErrorf("The breakdown has more than %d rows; narrow it with a filter or a shorter date range.", maxRows)
+		return
+	}
+	cands := j.pick(rank)
+	if len(cands) == 0 {
+		j.evaluate(nil)
+		return
+	}
+	if len(cands) > maxCandidates {
+		j.full()
+		return
+	}
+	pl := j.pl
+	pl.only = cands
+	j.main = flatFetch(pl, false)
+	j.pending = []*fetch{j.main}
+	j.next = func() { j.evaluate(j.main.flat()) }
+}
+
+// full falls back from the top-n path to reading every group.
+func (j *job) full() {
+	j.topN = false
+	j.main = flatFetch(j.pl, false)
+	j.pending = []*fetch{j.main}
+	j.next = func() { j.evaluate(j.main.flat()) }
+}
+
+// evaluate applies k-anonymity to the rows of the main query and finishes
+// the result, or asks for the fold of the held-back groups first.
+func (j *job) evaluate(rows []aggRow) {
+	pl, q := j.pl, j.q
+	if len(rows) > maxRows {
+		j.err = queryErrorf("The breakdown has more than %d rows; narrow it with a filter or a shorter date range.", maxRows)
+		return
+	}
+	if j.pop != nil {
+		population := j.pop.total()
+		if why := pl.withheld(population); why != "" {
+			j.res.Meta.Withheld = why
+			j.res.Meta.SuppressedRows = len(rows)
+			j.res = finish(j.res, q, pl, nil)
+			return
 		}
 	}
 	var (
 		out    []resultRow
+		counts []int64
 		failed int
 	)
 	for _, r := range rows {
 		if why := pl.withheld(r); why != "" {
 			failed++
 			if len(rows) == 1 && pl.interval == "" && len(pl.keys) == 0 {
-				res.Meta.Withheld = why
+				j.res.Meta.Withheld = why
 			}
 			continue
 		}
 		out = append(out, pl.resultRow(r, false))
+		counts = append(counts, pl.count(r.visitors, r.sums))
 	}
-	res.Meta.SuppressedRows = failed
 	// Held-back groups fold into "(other)" (per bucket), shown when the
 	// fold itself passes. The fold costs a second pass, so it runs only
 	// when the page of results could reach it: it sorts last.
@@ -143,25 +270,49 @@ func (e *Engine) Run(ctx context.Context, site aggregator.Site, q Query, now tim
 	if limit == 0 {
 		limit = DefaultLimit
 	}
-	if failed > 0 && len(pl.keys) > 0 && (q.Include.TotalRows || offset+limit > len(out)) {
-		sql, args := pl.foldSQL()
-		folded, err := e.query(ctx, pl, sql, args, true)
-		if err != nil {
-			return Result{}, fmt.Errorf("stats: %s: %w", site.Domain, err)
+	if j.topN {
+		// Only the candidates came back: their rows are the answer when
+		// no group left out could be on the page or in a fold.
+		kept, held := len(out)+j.sure, failed+j.certain
+		exact := j.sure == 0
+		if !exact && len(counts) >= offset+limit {
+			slices.Sort(counts)
+			exact = counts[len(counts)-(offset+limit)] > j.maxOut
 		}
-		for _, r := range folded {
-			if !r.kept && pl.withheld(r) == "" {
-				out = append(out, pl.resultRow(r, true))
-			}
+		if !exact || (held > 0 && offset+limit > kept) {
+			j.full()
+			return
 		}
+		failed = held
 	}
-	if previous != nil && len(out) == 1 {
-		res.Meta.ComparisonDateRange = prevPlan.p.iso()
+	j.res.Meta.SuppressedRows = failed
+	if failed > 0 && len(pl.keys) > 0 && (q.Include.TotalRows || offset+limit > len(out)) {
+		fold := flatFetch(pl, true)
+		j.pending = []*fetch{fold}
+		j.next = func() {
+			for _, r := range fold.flat() {
+				if !r.kept && pl.withheld(r) == "" {
+					out = append(out, pl.resultRow(r, true))
+				}
+			}
+			j.compare(out)
+		}
+		return
+	}
+	j.compare(out)
+}
+
+// compare adds the previous period to a totals row, and finishes.
+func (j *job) compare(out []resultRow) {
+	pl, q := j.pl, j.q
+	if j.prev != nil && len(out) == 1 {
+		previous := j.prev.total()
+		j.res.Meta.ComparisonDateRange = j.prevPlan.p.iso()
 		c := &Comparison{Dimensions: []any{}, Metrics: make([]any, len(q.Metrics)), Change: make([]any, len(q.Metrics))}
-		if why := prevPlan.withheld(*previous); why != "" {
-			res.Meta.ComparisonWithheld = why
+		if why := j.prevPlan.withheld(previous); why != "" {
+			j.res.Meta.ComparisonWithheld = why
 		} else {
-			prev := pl.resultRow(*previous, false)
+			prev := pl.resultRow(previous, false)
 			for i, m := range q.Metrics {
 				c.Metrics[i] = prev.metrics[i]
 				c.Change[i] = change(m, prev.values[i], out[0].values[i])
@@ -169,13 +320,13 @@ func (e *Engine) Run(ctx context.Context, site aggregator.Site, q Query, now tim
 		}
 		out[0].comparison = c
 	}
-	return finish(res, q, pl, out), nil
+	j.res = finish(j.res, q, pl, out)
 }
 
-// plan resolves the query against the site and the catalogue.
-func (e *Engine) plan(ctx context.Context, site aggregator.Site, q Query, now time.Time) (plan, error) {
+// plan0 resolves the query against the site and the catalogue.
+func plan0(site aggregator.Site, q Query, now time.Time, firstHour func() (time.Time, error)) (plan, error) {
 	loc := site.Location()
-	p, err := resolvePeriod(q.DateRange, loc, now, func() (time.Time, error) { return e.firstHour(ctx, site.Domain) })
+	p, err := resolvePeriod(q.DateRange, loc, now, firstHour)
 	if err != nil {
 		return plan{}, err
 	}
@@ -191,17 +342,27 @@ func (e *Engine) plan(ctx context.Context, site aggregator.Site, q Query, now ti
 	if slices.Contains(cols, "page") {
 		pl.scope = eventScope
 	}
-	t, ok := navigate(pl.scope, cols)
+	src, ok := navigate(pl.scope, cols)
 	if !ok {
 		return plan{}, queryErrorf("No aggregate table holds %s together.", strings.Join(cols, ", "))
 	}
-	pl.table = t
+	pl.src = src
 	return pl, nil
+}
+
+// totals is the plan without dimensions: the population of a filtered
+// query, or the previous period.
+func (pl plan) totals() plan {
+	pl.keys, pl.interval, pl.only = nil, "", nil
+	if src, ok := navigate(pl.scope, pl.columns()); ok {
+		pl.src = src
+	}
+	return pl
 }
 
 // firstHour is the first hour with visits of the site, or zero.
 func (e *Engine) firstHour(ctx context.Context, site string) (time.Time, error) {
-	rows, err := e.read.Query(ctx, "SELECT min(hour), count() FROM visits_total_hourly WHERE site = ?", site)
+	rows, err := e.read.Query(ctx, "SELECT min(hour), count() FROM "+totalHourly+" WHERE site = ?", site)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("stats: first day of %s: %w", site, err)
 	}
@@ -257,83 +418,6 @@ func (pl plan) withheld(r aggRow) string {
 		}
 	}
 	return ""
-}
-
-// fetch runs the main query.
-func (e *Engine) fetch(ctx context.Context, pl plan) ([]aggRow, error) {
-	sql, args := pl.flatSQL()
-	rows, err := e.query(ctx, pl, sql, args, false)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) > maxRows {
-		return nil, queryErrorf("The breakdown has more than %d rows; narrow it with a filter or a shorter date range.", maxRows)
-	}
-	return rows, nil
-}
-
-// totals runs the plan without dimensions: the population of a filtered
-// query, or the previous period.
-func (e *Engine) totals(ctx context.Context, pl plan) (*aggRow, error) {
-	pl.keys, pl.interval = nil, ""
-	if t, ok := navigate(pl.scope, pl.columns()); ok {
-		pl.table = t
-	}
-	rows, err := e.fetch(ctx, pl)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 {
-		return &aggRow{sums: map[string]int64{}, cSums: map[string]int64{}}, nil
-	}
-	return &rows[0], nil
-}
-
-func (e *Engine) query(ctx context.Context, pl plan, sql string, args []any, folded bool) ([]aggRow, error) {
-	rows, err := e.read.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	metrics := pl.metricColumns()
-	filtered := len(pl.filters) > 0
-	out := make([]aggRow, 0, rows.Len())
-	for _, v := range rows.Values {
-		r := aggRow{kept: !folded, n: 1, sums: map[string]int64{}, cSums: map[string]int64{}}
-		i := 0
-		if pl.interval != "" {
-			r.bucket, _ = v[i].(time.Time)
-			i++
-		}
-		if folded {
-			r.kept = toInt(v[i]) == 1
-			i++
-		}
-		for range pl.keys {
-			s, _ := v[i].(string)
-			r.keys = append(r.keys, s)
-			i++
-		}
-		r.visitors = toInt(v[i])
-		i++
-		for _, m := range metrics {
-			r.sums[m] = toInt(v[i])
-			i++
-		}
-		if folded {
-			r.n = int(toInt(v[i]))
-			i++
-		}
-		if filtered {
-			r.cVisitors = toInt(v[i])
-			i++
-			for _, m := range metrics {
-				r.cSums[m] = toInt(v[i])
-				i++
-			}
-		}
-		out = append(out, r)
-	}
-	return out, nil
 }
 
 func toInt(v any) int64 {

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/varde/varde/aggregator"
@@ -56,42 +57,34 @@ func OverviewQueries(site string, period DateRange, filters []Filter) map[string
 	}
 }
 
-// Overview runs the overview's queries at once. It fails only when no
-// panel could be answered; see Overview.Errors.
+// Overview runs the overview's queries together (see RunMany). It fails
+// only when no panel could be answered; see Overview.Errors.
 func (e *Engine) Overview(ctx context.Context, site aggregator.Site, period DateRange, filters []Filter, now time.Time) (Overview, error) {
 	queries := OverviewQueries(site.Domain, period, filters)
-	var (
-		mu      sync.Mutex
-		wg      sync.WaitGroup
-		results = map[string]Result{}
-		errs    = map[string]error{}
-	)
-	for name, q := range queries {
-		wg.Go(func() {
-			r, err := e.Run(ctx, site, q, now)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs[name] = err
-				return
-			}
-			results[name] = r
-		})
+	names := slices.Sorted(maps.Keys(queries))
+	qs := make([]Query, len(names))
+	for i, name := range names {
+		qs[i] = queries[name]
 	}
-	wg.Wait()
+	res, errs := e.RunMany(ctx, site, qs, now)
+	results := map[string]Result{}
+	failed := map[string]error{}
+	for i, name := range names {
+		if errs[i] != nil {
+			failed[name] = errs[i]
+			continue
+		}
+		results[name] = res[i]
+	}
 	ov := Overview{
 		Totals: results["totals"], Series: results["series"], Pages: results["pages"], Sources: results["sources"],
 		Countries: results["countries"], Browsers: results["browsers"], OS: results["os"], Devices: results["devices"],
 	}
-	if len(errs) > 0 {
-		ov.Errors = errs
+	if len(failed) > 0 {
+		ov.Errors = failed
 	}
-	if len(errs) == len(queries) {
-		var all []error
-		for _, err := range errs {
-			all = append(all, err)
-		}
-		return ov, fmt.Errorf("stats: overview of %s: %w", site.Domain, errors.Join(all...))
+	if len(failed) == len(queries) {
+		return ov, fmt.Errorf("stats: overview of %s: %w", site.Domain, errors.Join(errs...))
 	}
 	return ov, nil
 }

@@ -26,12 +26,12 @@ func (s *sqlBuf) w(text string, args ...any) {
 	s.args = append(s.args, args...)
 }
 
-// plan is a query resolved against the catalogue: which table, which
+// plan is a query resolved against the catalogue: which source, which
 // range, which buckets and keys.
 type plan struct {
 	site     string
 	scope    scope
-	table    table
+	src      source
 	p        period
 	interval string      // "" when there is no time dimension
 	keys     []dimension // non-time dimensions, in query order
@@ -39,6 +39,9 @@ type plan struct {
 	k        int
 	metrics  []string // the query's metrics
 	dims     []string // the query's dimensions, time included
+	// only, when not nil, restricts the one key column to these values
+	// (the candidates of a top-n breakdown).
+	only []string
 }
 
 // metricColumns are the sums the query needs, in the order the builder
@@ -63,18 +66,17 @@ func (pl plan) metricColumns() []string {
 			need["visits"], need["duration"] = true, true
 		}
 	}
-	all := []string{"visits", "bounces", "duration", "pageviews", "events"}
-	if pl.scope == eventScope {
-		all = []string{"pageviews", "events"}
-	}
 	var out []string
-	for _, c := range all {
-		if need[c] {
+	for _, c := range sumColumns {
+		if need[c] && (pl.scope == visitScope || c == "pageviews" || c == "events") {
 			out = append(out, c)
 		}
 	}
 	return out
 }
+
+// sumColumns are every sum an aggregate row may carry.
+var sumColumns = []string{"visits", "bounces", "duration", "pageviews", "events"}
 
 // activity is the sum that says a row holds anything once cancelled rows
 // are taken out: visits, or events for page rows.
@@ -99,44 +101,96 @@ func (pl plan) columns() []string {
 	return cols
 }
 
+// table names the source that answers, for tests and logs: the daily one
+// when the range has whole days to read from it.
+func (pl plan) table() string {
+	if _, _, ok := pl.split(); ok {
+		return pl.src.daily.name()
+	}
+	return pl.src.hourly.name()
+}
+
+// split is the range's whole UTC days [dFrom, dTo), when the plan reads
+// them from a daily source: a query without a time dimension, whose
+// range holds at least one whole UTC day.
+func (pl plan) split() (dFrom, dTo time.Time, ok bool) {
+	if pl.interval != "" || pl.src.daily == nil {
+		return
+	}
+	dFrom = pl.p.from.Truncate(24 * time.Hour)
+	if dFrom.Before(pl.p.from) {
+		dFrom = dFrom.Add(24 * time.Hour)
+	}
+	dTo = pl.p.to.Truncate(24 * time.Hour)
+	return dFrom, dTo, dFrom.Before(dTo)
+}
+
 // writeSource writes the rows of the site and range as a subquery with the
-// columns t (the row's UTC hour or day), the dimension columns, the metric
-// states and, when filtered, f (the filters hold). Without a time
-// dimension, a table with a daily twin reads whole UTC days from it and
-// only the edges from the hourly table.
-func (pl plan) writeSource(s *sqlBuf) {
+// columns t (the row's UTC hour, when withHour; hourly reads only), the
+// dimension columns, the given metric states
+// and, when filtered, f (the filters hold). Whole UTC days come from the
+// daily source when the plan has one, the edges (or the whole range) from
+// the hourly one.
+func (pl plan) writeSource(s *sqlBuf, withHour bool, states []string) {
 	cols := pl.columns()
-	sel := strings.Join(append(slices.Clone(cols), append(pl.metricColumns(), "visitors")...), ", ")
-	part := func(tbl, timeCol string, from, to time.Time) {
-		s.w("SELECT "+timeCol+" AS t, "+sel+" FROM "+tbl+" WHERE site = ? AND "+timeCol+" >= ? AND "+timeCol+" < ?", pl.site, from, to)
+	sel := strings.Join(append(slices.Clone(cols), states...), ", ")
+	if withHour {
+		sel = "t, " + sel
 	}
 	filtered := len(pl.filters) > 0
-	s.w("(SELECT t, " + sel)
+	s.w("(SELECT " + sel)
 	if filtered {
 		s.w(", (")
 		writeFilters(s, pl.filters)
 		s.w(") AS f")
 	}
 	s.w(" FROM (")
-	dFrom := pl.p.from.Truncate(24 * time.Hour)
-	if dFrom.Before(pl.p.from) {
-		dFrom = dFrom.Add(24 * time.Hour)
+	part := func(r read, from, to time.Time) {
+		var list []string
+		if withHour {
+			list = append(list, r.time+" AS t")
+		}
+		for _, c := range cols {
+			if phys := r.cols[c]; phys != c {
+				list = append(list, phys+" AS "+c)
+			} else {
+				list = append(list, c)
+			}
+		}
+		list = append(list, states...)
+		lo, hi := any(from), any(to)
+		if r.time == "day" {
+			lo, hi = store.Date(from), store.Date(to)
+		}
+		s.w("SELECT "+strings.Join(list, ", ")+" FROM "+r.table+" WHERE site = ?", pl.site)
+		if r.dim != "" {
+			s.w(" AND dim = ?", r.dim)
+		}
+		s.w(" AND "+r.time+" >= ? AND "+r.time+" < ?", lo, hi)
+		if pl.only != nil {
+			s.w(" AND ")
+			writeIn(s, r.cols[pl.keys[0].column], pl.only)
+		}
 	}
-	dTo := pl.p.to.Truncate(24 * time.Hour)
-	if pl.interval == "" && pl.table.daily != "" && dFrom.Before(dTo) {
-		part(pl.table.daily, "day", dFrom, dTo)
+	if dFrom, dTo, ok := pl.split(); ok {
+		part(*pl.src.daily, dFrom, dTo)
 		if pl.p.from.Before(dFrom) {
 			s.w(" UNION ALL ")
-			part(pl.table.hourly, "hour", pl.p.from, dFrom)
+			part(pl.src.hourly, pl.p.from, dFrom)
 		}
 		if dTo.Before(pl.p.to) {
 			s.w(" UNION ALL ")
-			part(pl.table.hourly, "hour", dTo, pl.p.to)
+			part(pl.src.hourly, dTo, pl.p.to)
 		}
 	} else {
-		part(pl.table.hourly, "hour", pl.p.from, pl.p.to)
+		part(pl.src.hourly, pl.p.from, pl.p.to)
 	}
 	s.w("))")
+}
+
+// states are the state columns a query of the plan merges.
+func (pl plan) states() []string {
+	return append(pl.metricColumns(), "visitors")
 }
 
 // writeBucket writes the time bucket of t in the site's zone.
@@ -162,11 +216,11 @@ func (pl plan) writeAggregates(s *sqlBuf, cond, prefix string, state bool) {
 	if cond != "" {
 		suffix, arg = "If", ", "+cond
 	}
-	uniq := "uniqMerge"
+	uniq := suffix
 	if state {
-		uniq = "uniqMergeState"
+		uniq = "State" + suffix
 	}
-	s.w(uniq + suffix + "(visitors" + arg + ") AS " + prefix + "visitors")
+	s.w(visitorsMerge(uniq) + "(visitors" + arg + ") AS " + prefix + "visitors")
 	for _, m := range pl.metricColumns() {
 		s.w(", sumMerge" + suffix + "(" + m + arg + ") AS " + prefix + m)
 	}
@@ -174,7 +228,7 @@ func (pl plan) writeAggregates(s *sqlBuf, cond, prefix string, state bool) {
 
 // flatSQL answers a query group by group: one row per time bucket and
 // key (or one row), with the complement's numbers when filtered.
-// Columns: [bucket], keys..., x_visitors, metrics..., [c_visitors,
+// Columns: [tb], k0..., x_visitors, x_metrics..., [c_visitors,
 // c_metrics...].
 func (pl plan) flatSQL() (string, []any) {
 	var s sqlBuf
@@ -200,7 +254,7 @@ func (pl plan) flatSQL() (string, []any) {
 		pl.writeAggregates(&s, "NOT f", "c_", false)
 	}
 	s.w(" FROM ")
-	pl.writeSource(&s)
+	pl.writeSource(&s, pl.interval != "", pl.states())
 	if len(group) > 0 {
 		s.w(" GROUP BY " + strings.Join(group, ", ") + " HAVING x_" + pl.activity() + " > 0")
 		s.w(fmt.Sprintf(" LIMIT %d", maxRows+1))
@@ -212,13 +266,12 @@ func (pl plan) flatSQL() (string, []any) {
 const maxRows = 100000
 
 // foldSQL answers a breakdown. The inner query merges each key's rows; a
-// key is kept when its visitors (at most its visits, see visible) reach k
+// key is kept when its visitors (at most its visits, see count) reach k
 // and, when filtered, its complement is empty or reaches k too. The outer
 // query passes kept keys through and folds the others, per time bucket,
-// into one row whose visitors are merged exactly (kept = 0, count() = how
-// many keys it holds).
-// Columns: [bucket], kept, keys..., x_visitors, metrics..., n,
-// [c_visitors, c_metrics...].
+// into one row whose visitors are merged exactly (kept = 0).
+// Columns: [tb], kept, o0..., x_visitors, x_metrics..., [c_visitors,
+// c_metrics...].
 func (pl plan) foldSQL() (string, []any) {
 	var s sqlBuf
 	filtered := len(pl.filters) > 0
@@ -231,13 +284,12 @@ func (pl plan) foldSQL() (string, []any) {
 	for i := range pl.keys {
 		s.w(fmt.Sprintf(", if(kept, k%d, '') AS o%d", i, i))
 	}
-	s.w(", uniqMerge(i_visitors) AS x_visitors")
+	s.w(", " + visitorsMerge("") + "(i_visitors) AS x_visitors")
 	for _, m := range pl.metricColumns() {
 		s.w(", sum(i_" + m + ") AS x_" + m)
 	}
-	s.w(", count() AS n")
 	if filtered {
-		s.w(", uniqMerge(ic_visitors) AS c_visitors")
+		s.w(", " + visitorsMerge("") + "(ic_visitors) AS c_visitors")
 		for _, m := range pl.metricColumns() {
 			s.w(", sum(ic_" + m + ") AS c_" + m)
 		}
@@ -264,7 +316,7 @@ func (pl plan) foldSQL() (string, []any) {
 		pl.writeAggregates(&s, "NOT f", "ic_", true)
 	}
 	s.w(" FROM ")
-	pl.writeSource(&s)
+	pl.writeSource(&s, pl.interval != "", pl.states())
 	s.w(" GROUP BY ")
 	if pl.interval != "" {
 		s.w("tb, ")

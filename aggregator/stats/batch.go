@@ -1,0 +1,529 @@
+package stats
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/varde/varde/aggregator/store"
+)
+
+// fetch is one query of a batch: a flat (or fold) query of a plan, or the
+// rank of its groups, and the rows it got back.
+type fetch struct {
+	pl   plan
+	fold bool // a foldSQL, else a flatSQL
+	rank bool // the sizes of the groups of a top-n breakdown (see pick)
+	rows [][]any
+}
+
+func flatFetch(pl plan, fold bool) *fetch { return &fetch{pl: pl, fold: fold} }
+func rankFetch(pl plan) *fetch            { return &fetch{pl: pl, rank: true} }
+
+// shared says whether the fetch can share its table reads with others:
+// an unfiltered total, or an unfiltered breakdown by one column, over
+// whole days and edge hours. Ranks always can.
+func (f *fetch) shared() bool {
+	pl := f.pl
+	return f.rank || (!f.fold && pl.interval == "" && len(pl.filters) == 0 && len(pl.columns()) <= 1)
+}
+
+// Batches send the fetches of one step together: one statement per row
+// layout, a UNION ALL of branches with the same columns, whose first
+// column says which fetch a row answers. Most fetches share their reads:
+// one read per table serves all of them (see writeShared). On the
+// embedded engine every table read costs a few milliseconds before it
+// reads a row, so a page of panels reads each table once or twice.
+//
+// The flat layout: qi, tb (the bucket as text, or ''), kept, k0..k3,
+// x_visitors, x_visits, x_bounces, x_duration, x_pageviews, x_events, n,
+// c_visitors, c_visits, c_bounces, c_duration, c_pageviews, c_events.
+// The rank layout: qi, k0, act, days.
+
+// wrap writes a fetch that reads on its own, as branch qi of the flat
+// layout.
+func (f *fetch) wrap(s *sqlBuf, qi int) {
+	pl := f.pl
+	inner, args := pl.flatSQL()
+	if f.fold {
+		inner, args = pl.foldSQL()
+	}
+	cols := []string{fmt.Sprintf("toUInt32(%d) AS qi", qi), "''", "toUInt8(1)"}
+	if pl.interval != "" {
+		cols[1] = "toString(tb)"
+	}
+	if f.fold {
+		cols[2] = "toUInt8(kept)"
+	}
+	for i := range maxDimensions {
+		switch {
+		case i >= len(pl.keys):
+			cols = append(cols, "''")
+		case f.fold:
+			cols = append(cols, fmt.Sprintf("o%d", i))
+		default:
+			cols = append(cols, fmt.Sprintf("k%d", i))
+		}
+	}
+	have := pl.metricColumns()
+	metrics := func(prefix string) {
+		cols = append(cols, "toUInt64("+prefix+"visitors)")
+		for _, m := range sumColumns {
+			if slices.Contains(have, m) {
+				cols = append(cols, "toInt64("+prefix+m+")")
+			} else {
+				cols = append(cols, "toInt64(0)")
+			}
+		}
+	}
+	metrics("x_")
+	cols = append(cols, "toUInt64(1)")
+	if len(pl.filters) > 0 {
+		metrics("c_")
+	} else {
+		cols = append(cols, "toUInt64(0)", "toInt64(0)", "toInt64(0)", "toInt64(0)", "toInt64(0)", "toInt64(0)")
+	}
+	s.w("SELECT " + strings.Join(cols, ", ") + " FROM (")
+	s.w(inner, args...)
+	s.w(")")
+}
+
+// scan is one shared read of a table: the tags that fan its rows out to
+// the fetches that want them.
+type scan struct {
+	table string
+	time  string   // "day" or "hour"
+	keys  []string // the columns a tag's key index picks from
+	tags  []tag
+}
+
+// tag is one fetch's share of a scan: rows of its dim (dims tables) in
+// its time ranges [lo, hi) and [lo2, hi2), keyed by column key (1-based
+// into the scan's keys; 0: no key).
+type tag struct {
+	qi       int
+	dim      string
+	key      int
+	event    bool // the fetch counts events (pages), not visits
+	lo, hi   time.Time
+	lo2, hi2 time.Time
+	only     []string
+}
+
+// scansOf plans the shared reads of the fetches fs[idx...]: one per table,
+// with a tag per fetch and time range that is not empty (a period of whole
+// days has no edge hours to read).
+func scansOf(fs []*fetch, idx []int) []*scan {
+	var scans []*scan
+	scanOf := func(r read) *scan {
+		for _, sc := range scans {
+			if sc.table == r.table {
+				return sc
+			}
+		}
+		sc := &scan{table: r.table, time: r.time}
+		if r.table == dimsDaily {
+			sc.keys = []string{"v1", "v2", "v3", "v4", "v5"}
+		}
+		scans = append(scans, sc)
+		return sc
+	}
+	for _, i := range idx {
+		pl := fs[i].pl
+		add := func(r read, lo, hi, lo2, hi2 time.Time) {
+			if !lo.Before(hi) && !lo2.Before(hi2) {
+				return
+			}
+			sc := scanOf(r)
+			t := tag{qi: i, dim: r.dim, event: pl.scope == eventScope, lo: lo, hi: hi, lo2: lo2, hi2: hi2, only: pl.only}
+			if len(pl.keys) > 0 {
+				phys := r.cols[pl.keys[0].column]
+				t.key = slices.Index(sc.keys, phys) + 1
+				if t.key == 0 {
+					sc.keys = append(sc.keys, phys)
+					t.key = len(sc.keys)
+				}
+			}
+			sc.tags = append(sc.tags, t)
+		}
+		if dFrom, dTo, ok := pl.split(); ok {
+			add(*pl.src.daily, dFrom, dTo, dTo, dTo)
+			add(pl.src.hourly, pl.p.from, dFrom, dTo, pl.p.to)
+		} else {
+			add(pl.src.hourly, pl.p.from, pl.p.to, pl.p.to, pl.p.to)
+		}
+	}
+	return scans
+}
+
+// writeShared writes the fetches of the scans as one branch that reads
+// each table once: each read unrolls its rows into one row per tag that
+// wants it (ARRAY JOIN over the tags), groups them per tag and key, and
+// the branch adds up what the reads of a tag found.
+func writeShared(s *sqlBuf, scans []*scan, site string, rank bool) {
+	// Ranks: per tag and key, the activity and the days it had any (the
+	// days with a positive row that have no negative one: a lower bound
+	// of the days whose rows add up to more than zero). Flat: per tag and
+	// key, the states merged, each table's read first.
+	if rank {
+		s.w("SELECT toUInt32(qi), k0, toInt64(sum(a)) AS act, toUInt64(greatest(0, toInt64(sum(dp)) - toInt64(sum(dn)))) AS days FROM (")
+	} else {
+		s.w("SELECT toUInt32(qi), '', toUInt8(1), k0, k0, k0, k0, toUInt64(" + visitorsMerge("") + "(u)), toInt64(sum(sv)), toInt64(sum(sb)), toInt64(sum(sd)), toInt64(sum(sp)), toInt64(sum(se)), toUInt64(1), toUInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0) FROM (")
+	}
+	for i, sc := range scans {
+		if i > 0 {
+			s.w(" UNION ALL ")
+		}
+		sc.write(s, rank, site)
+	}
+	if rank {
+		s.w(") GROUP BY qi, k0")
+	} else {
+		s.w(") GROUP BY qi, k0")
+	}
+}
+
+// write writes the read of one table: per tag, key (and, for ranks, UTC
+// day) the sums, and for flat fetches the visitors state.
+func (sc *scan) write(s *sqlBuf, rank bool, site string) {
+	dims := sc.table == dimsDaily
+	key := "''"
+	if len(sc.keys) > 0 {
+		key = "arrayElement([" + strings.Join(sc.keys, ", ") + "], p.3)"
+	}
+	sum := func(col string) string {
+		if (sc.table == eventsWide || sc.table == pageHourly) && (col == "visits" || col == "bounces" || col == "duration") {
+			return "toInt64(0)"
+		}
+		return "sumMerge(" + col + ")"
+	}
+	tm := sc.time
+	cond := "((" + tm + " >= p.4 AND " + tm + " < p.5) OR (" + tm + " >= p.6 AND " + tm + " < p.7))"
+	if dims {
+		cond = "p.2 = dim AND " + cond
+	}
+	var tags sqlBuf
+	tags.w("arrayJoin(arrayFilter(p -> " + cond + ", [")
+	var ranges [][2]time.Time
+	var alldims, open []string
+	restricted := map[int][]any{}
+	for i, t := range sc.tags {
+		if i > 0 {
+			tags.w(", ")
+		}
+		a, b, c, d := any(t.lo), any(t.hi), any(t.lo2), any(t.hi2)
+		if tm == "day" {
+			a, b, c, d = store.Date(t.lo), store.Date(t.hi), store.Date(t.lo2), store.Date(t.hi2)
+		}
+		tags.w("(toUInt32(?), ?, toUInt8(?), ?, ?, ?, ?, toUInt8(?))", t.qi, t.dim, t.key, a, b, c, d, t.event)
+		ranges = append(ranges, [2]time.Time{t.lo, t.hi}, [2]time.Time{t.lo2, t.hi2})
+		if !slices.Contains(alldims, t.dim) {
+			alldims = append(alldims, t.dim)
+		}
+		if t.only == nil || t.key == 0 {
+			if !slices.Contains(open, t.dim) {
+				open = append(open, t.dim)
+			}
+			continue
+		}
+		for _, v := range t.only {
+			restricted[t.key] = append(restricted[t.key], store.In{t.dim, v})
+		}
+	}
+	tags.w("]))")
+	day := "toDate(hour)"
+	if sc.time == "day" {
+		day = "day"
+	}
+	if rank {
+		act := "if(ev, finalizeAggregation(events), finalizeAggregation(visits))"
+		if sc.table == eventsWide || sc.table == pageHourly {
+			act = "finalizeAggregation(events)"
+		}
+		s.w("SELECT qi, k0, sum(" + act + ") AS a, uniqExactIf(t, " + act + " > 0) AS dp, uniqExactIf(t, " + act + " < 0) AS dn")
+	} else {
+		s.w("SELECT qi, k0, " + visitorsMerge("State") + "(visitors) AS u")
+		for _, c := range []string{"visits", "bounces", "duration", "pageviews", "events"} {
+			s.w(", " + sum(c) + " AS s" + c[:1])
+		}
+	}
+	// Each row, once per tag that wants it: p is the tag.
+	s.w(" FROM (SELECT "+tags.b.String()+" AS p, p.1 AS qi, p.8 AS ev, "+key+" AS k0", tags.args...)
+	if rank {
+		s.w(", " + day + " AS t")
+	}
+	for _, c := range []string{"visits", "bounces", "duration", "pageviews", "events", "visitors"} {
+		if (sc.table == eventsWide || sc.table == pageHourly) && (c == "visits" || c == "bounces" || c == "duration") {
+			continue
+		}
+		if rank && c != "visits" && c != "events" {
+			continue
+		}
+		s.w(", " + c)
+	}
+	s.w(" FROM " + sc.table)
+	s.w(" WHERE site = ? AND (", site)
+	for i, r := range union(ranges) {
+		if i > 0 {
+			s.w(" OR ")
+		}
+		if tm == "day" {
+			s.w("(day >= ? AND day < ?)", store.Date(r[0]), store.Date(r[1]))
+		} else {
+			s.w("(hour >= ? AND hour < ?)", r[0], r[1])
+		}
+	}
+	s.w(")")
+	// The rows of the candidates only, where the key can find them; the
+	// tags take the rest out.
+	switch {
+	case dims && len(open) < len(alldims):
+		var conds []string
+		var args []any
+		if len(open) > 0 {
+			conds = append(conds, "dim IN ?")
+			args = append(args, store.InStrings(open))
+			if len(open) == 1 {
+				conds[0], args[0] = "dim = ?", open[0]
+			}
+		}
+		for k := 1; k <= len(sc.keys); k++ {
+			pairs := restricted[k]
+			switch {
+			case len(pairs) == 1:
+				conds = append(conds, "(dim = ? AND "+sc.keys[k-1]+" = ?)")
+				args = append(args, pairs[0].(store.In)...)
+			case len(pairs) > 1:
+				conds = append(conds, "(dim, "+sc.keys[k-1]+") IN ?")
+				args = append(args, store.In(pairs))
+			}
+		}
+		s.w(" AND ("+strings.Join(conds, " OR ")+")", args...)
+	case dims && len(alldims) == 1:
+		s.w(" AND dim = ?", alldims[0])
+	case dims:
+		s.w(" AND dim IN ?", store.InStrings(alldims))
+	}
+	s.w(") GROUP BY qi, k0")
+}
+
+// union merges time ranges [lo, hi) that overlap or touch, and drops the
+// empty ones.
+func union(ranges [][2]time.Time) [][2]time.Time {
+	slices.SortFunc(ranges, func(a, b [2]time.Time) int { return a[0].Compare(b[0]) })
+	var out [][2]time.Time
+	for _, r := range ranges {
+		if !r[0].Before(r[1]) {
+			continue
+		}
+		if n := len(out); n > 0 && !r[0].After(out[n-1][1]) {
+			if r[1].After(out[n-1][1]) {
+				out[n-1][1] = r[1]
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// runBatch runs the fetches, one statement per layout at the same time,
+// and hands each fetch its rows.
+func (e *Engine) runBatch(ctx context.Context, fs []*fetch) error {
+	var flat, rank sqlBuf
+	var shared, ranked []int
+	for i, f := range fs {
+		switch {
+		case f.rank:
+			ranked = append(ranked, i)
+		case f.shared():
+			shared = append(shared, i)
+		default:
+			if flat.b.Len() > 0 {
+				flat.w(" UNION ALL ")
+			}
+			f.wrap(&flat, i)
+		}
+	}
+	if scans := scansOf(fs, shared); len(scans) > 0 {
+		if flat.b.Len() > 0 {
+			flat.w(" UNION ALL ")
+		}
+		writeShared(&flat, scans, fs[shared[0]].pl.site, false)
+	}
+	if scans := scansOf(fs, ranked); len(scans) > 0 {
+		writeShared(&rank, scans, fs[ranked[0]].pl.site, true)
+	}
+	var (
+		wg   sync.WaitGroup
+		errs [2]error
+	)
+	for i, b := range []*sqlBuf{&flat, &rank} {
+		if b.b.Len() == 0 {
+			continue
+		}
+		wg.Go(func() {
+			rows, err := e.read.Query(ctx, b.b.String(), b.args...)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			for _, v := range rows.Values {
+				qi := int(toInt(v[0]))
+				if qi >= 0 && qi < len(fs) {
+					fs[qi].rows = append(fs[qi].rows, v)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs[0], errs[1])
+}
+
+// flat reads the rows of a flat or fold fetch. Shared reads hand back
+// every group they met: those of the fetch's candidates (only) with any
+// activity left once cancelled rows are taken out are its rows.
+func (f *fetch) flat() []aggRow {
+	out := make([]aggRow, 0, len(f.rows))
+	act := f.pl.activity()
+	for _, v := range f.rows {
+		r := aggRow{kept: toInt(v[2]) == 1, n: int(toInt(v[13])), sums: map[string]int64{}, cSums: map[string]int64{}}
+		if tb, _ := v[1].(string); tb != "" {
+			layout := time.DateOnly
+			if f.pl.interval == "hour" {
+				layout = time.DateTime
+			}
+			r.bucket, _ = time.ParseInLocation(layout, tb, time.UTC)
+		}
+		for i := range f.pl.keys {
+			s, _ := v[3+i].(string)
+			r.keys = append(r.keys, s)
+		}
+		r.visitors = toInt(v[7])
+		r.cVisitors = toInt(v[14])
+		for i, m := range sumColumns {
+			r.sums[m] = toInt(v[8+i])
+			r.cSums[m] = toInt(v[15+i])
+		}
+		if f.shared() && len(f.pl.keys) > 0 && (r.sums[act] <= 0 || (f.pl.only != nil && !slices.Contains(f.pl.only, r.keys[0]))) {
+			continue
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 && len(f.pl.keys) == 0 && f.pl.interval == "" && !f.fold {
+		// Totals over nothing are a row of zeros, as an aggregate
+		// without GROUP BY returns.
+		out = append(out, aggRow{sums: map[string]int64{}, cSums: map[string]int64{}})
+	}
+	return out
+}
+
+// total reads the one row of a totals fetch; no row reads as zeros.
+func (f *fetch) total() aggRow {
+	if rows := f.flat(); len(rows) > 0 {
+		return rows[0]
+	}
+	return aggRow{sums: map[string]int64{}, cSums: map[string]int64{}}
+}
+
+// rankRow is a group of a top-n breakdown, sized without its visitors.
+type rankRow struct {
+	key  string
+	act  int64
+	days int64
+}
+
+func (f *fetch) ranks() []rankRow {
+	out := make([]rankRow, 0, len(f.rows))
+	for _, v := range f.rows {
+		k, _ := v[1].(string)
+		out = append(out, rankRow{key: k, act: toInt(v[2]), days: toInt(v[3])})
+	}
+	return out
+}
+
+// The top-n path. An unfiltered breakdown by one column, ordered by
+// visitors, shows a page of its largest groups; merging the visitors of
+// every group (thousands of pages, each a state per day) is most of its
+// cost. So it first sizes every group by its activity (visits, or events
+// for pages: a plain sum, an upper bound of its visitors) and the number
+// of UTC days it had any, then merges visitors only for the candidates:
+// the largest groups by activity, and any group it cannot otherwise tell
+// kept or held back. The answer is exact when the page's last row has more
+// visitors than the largest activity left out, and no fold is needed;
+// otherwise the query runs in full.
+//
+// A group left out is held back when its activity is under k, and kept
+// when it certainly has k visitors: visitor ids change every UTC day (the
+// daily salt), so a group seen on n days of visits has n visitors or more,
+// and one seen on n days of page views at least n/2 (a visit, and its
+// visitor id, runs over one midnight at most).
+
+// maxCandidates bounds the groups whose visitors a top-n breakdown merges;
+// beyond it, the query runs in full.
+const maxCandidates = 2000
+
+// topN says whether q takes the top-n path.
+func (pl plan) topN(q Query) bool {
+	if len(pl.keys) == 0 || pl.interval != "" || len(pl.filters) > 0 || len(pl.columns()) != 1 || q.Include.TotalRows {
+		return false
+	}
+	if _, _, ok := pl.split(); !ok || pl.src.daily.few {
+		// A few values are merged at once; a range within a day is
+		// small.
+		return false
+	}
+	limit := q.Pagination.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	o := orderOf(q)
+	return q.Pagination.Offset+limit <= maxCandidates/2 && o[0].Key == MetricVisitors && o[0].Direction == "desc"
+}
+
+// pick chooses the candidates of a top-n breakdown from its ranked groups,
+// and counts those it can decide without them.
+func (j *job) pick(rank []rankRow) []string {
+	limit := j.q.Pagination.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	want := max(2*(j.q.Pagination.Offset+limit), j.q.Pagination.Offset+limit+10)
+	slices.SortFunc(rank, func(a, b rankRow) int {
+		if c := cmp.Compare(b.act, a.act); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.key, b.key)
+	})
+	k := int64(j.pl.k)
+	var cands []string
+	top := 0
+	for _, g := range rank {
+		least := g.days // visitors at least, by the daily salt
+		if j.pl.scope == eventScope {
+			least = (g.days + 1) / 2
+		}
+		switch {
+		case g.act <= 0:
+			// Cancelled out: not a group at all.
+		case g.act < k:
+			j.certain++
+		case top < want:
+			top++
+			cands = append(cands, g.key)
+		case least >= k:
+			if j.sure == 0 {
+				j.maxOut = g.act
+			}
+			j.sure++
+		default:
+			cands = append(cands, g.key)
+		}
+	}
+	return cands
+}
