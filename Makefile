@@ -33,9 +33,13 @@ run: deps-run build
 test: deps-test vet
 	$(GO) test -count=1 -timeout 45m ./...
 
-## bench: the benchmarks of DESIGN.md, as ratios against references.
+## bench: the benchmarks of DESIGN.md, as ratios against references:
+## the Go micro-benchmarks, then the `bench ingest:`, `bench query:` and
+## `bench dashboard:` lines (BENCH_EVENTS raw events for the query ones).
+BENCH_EVENTS ?= 10000000
 bench: deps-test build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./internal/bench -varde bin/varde -only ingest,query -events $(BENCH_EVENTS)
 
 build:
 	$(GO) build -o bin/varde ./cmd/varde
