@@ -66,3 +66,81 @@ func TestTopN(t *testing.T) {
 		}
 	})
 }
+
+// TestWholeDays asks for periods that are whole UTC days (a site in UTC):
+// they read the daily tables only, with no edge hours. Every figure must
+// match what the visits themselves say.
+func TestWholeDays(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		site := aggregator.NewSite("utc.example")
+		site.Timezone = "UTC"
+		if _, err := synthetic.Load(ctx(t), e.write, synthetic.Options{Site: site.Domain, Events: 6000, Now: now, Days: 10}); err != nil {
+			t.Fatal(err)
+		}
+		// The week before today, 3 to 9 March, from the visits.
+		rows, err := e.write.Query(ctx(t), `SELECT country, toUInt64(uniqExact(visitor_id)), toInt64(sum(sign)) FROM sessions
+			WHERE site = ? AND start >= ? AND start < ? GROUP BY country HAVING sum(sign) > 0 ORDER BY country`,
+			site.Domain, time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][2]int64{}
+		for _, v := range rows.Values {
+			want[v[0].(string)] = [2]int64{int64(v[1].(uint64)), v[2].(int64)}
+		}
+		if len(want) < 5 {
+			t.Fatalf("only %d countries in the week: the case tests nothing", len(want))
+		}
+		q := stats.Query{SiteID: site.Domain, Metrics: []string{stats.MetricVisitors, stats.MetricVisits},
+			DateRange: stats.DateRange{Period: "7d"}, Dimensions: []string{"visit:country"}, Pagination: stats.Pagination{Limit: 100}}
+		res, err := e.eng.Run(ctx(t), site, q, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := 0
+		for _, r := range res.Results {
+			c, _ := r.Dimensions[0].(string)
+			if c == "(other)" {
+				continue
+			}
+			shown++
+			got := [2]int64{toInt64(r.Metrics[0]), toInt64(r.Metrics[1])}
+			if got != want[c] {
+				t.Errorf("%s: visitors, visits: got %v, want %v", c, got, want[c])
+			}
+		}
+		if shown == 0 {
+			t.Errorf("no country shown: %+v", res.Results)
+		}
+		rows, err = e.write.Query(ctx(t), `SELECT toUInt64(uniqExact(visitor_id)), toInt64(sum(sign)) FROM sessions
+			WHERE site = ? AND start >= ? AND start < ?`,
+			site.Domain, time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTotal := [2]int64{int64(rows.Values[0][0].(uint64)), rows.Values[0][1].(int64)}
+		q.Dimensions = nil
+		tot, err := e.eng.Run(ctx(t), site, q, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tot.Results) != 1 || [2]int64{toInt64(tot.Results[0].Metrics[0]), toInt64(tot.Results[0].Metrics[1])} != wantTotal {
+			t.Errorf("totals: got %+v, want visitors, visits %v", tot.Results, wantTotal)
+		}
+	})
+}
+
+func toInt64(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case uint64:
+		return int64(n)
+	case int:
+		return int64(n)
+	case float64:
+		return int64(n)
+	}
+	return -1
+}
