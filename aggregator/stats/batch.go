@@ -304,6 +304,23 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 			}
 		}
 		s.w(" AND ("+strings.Join(conds, " OR ")+")", args...)
+	case !dims && len(open) == 0:
+		// Every tag wants its candidates only: read no other key's rows.
+		var conds []string
+		var args []any
+		for k := 1; k <= len(sc.keys); k++ {
+			var values []string
+			for _, pair := range restricted[k] {
+				values = append(values, pair.(store.In)[1].(string))
+			}
+			if len(values) > 0 {
+				conds = append(conds, sc.keys[k-1]+" IN ?")
+				args = append(args, store.InStrings(values))
+			}
+		}
+		if len(conds) > 0 {
+			s.w(" AND ("+strings.Join(conds, " OR ")+")", args...)
+		}
 	case dims && len(alldims) == 1:
 		s.w(" AND dim = ?", alldims[0])
 	case dims:
