@@ -267,18 +267,44 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 		s.w(", " + c)
 	}
 	s.w(" FROM " + sc.table)
-	s.w(" WHERE site = ? AND (", site)
-	for i, r := range union(ranges) {
-		if i > 0 {
-			s.w(" OR ")
+	s.w(" WHERE site = ? AND ", site)
+	writeSpans(s, tm, union(ranges))
+	if dims {
+		// Each dim's own days only: reading a row decodes its visitors
+		// state, and only the totals want the previous period.
+		type group struct {
+			dims  []string
+			spans [][2]time.Time
 		}
-		if tm == "day" {
-			s.w("(day >= ? AND day < ?)", store.Date(r[0]), store.Date(r[1]))
-		} else {
-			s.w("(hour >= ? AND hour < ?)", r[0], r[1])
+		var groups []group
+		for _, dim := range alldims {
+			var mine [][2]time.Time
+			for _, t := range sc.tags {
+				if t.dim == dim {
+					mine = append(mine, [2]time.Time{t.lo, t.hi}, [2]time.Time{t.lo2, t.hi2})
+				}
+			}
+			mine = union(mine)
+			i := slices.IndexFunc(groups, func(g group) bool { return slices.Equal(g.spans, mine) })
+			if i < 0 {
+				groups = append(groups, group{spans: mine})
+				i = len(groups) - 1
+			}
+			groups[i].dims = append(groups[i].dims, dim)
+		}
+		if len(groups) > 1 {
+			s.w(" AND (")
+			for i, g := range groups {
+				if i > 0 {
+					s.w(" OR ")
+				}
+				s.w("(dim IN ? AND ", store.InStrings(g.dims))
+				writeSpans(s, tm, g.spans)
+				s.w(")")
+			}
+			s.w(")")
 		}
 	}
-	s.w(")")
 	// The rows of the candidates only, where the key can find them; the
 	// tags take the rest out.
 	switch {
@@ -327,6 +353,23 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 		s.w(" AND dim IN ?", store.InStrings(alldims))
 	}
 	s.w(") GROUP BY qi, k0")
+}
+
+// writeSpans writes the condition that the row's time column (day or hour)
+// is in one of the spans [lo, hi).
+func writeSpans(s *sqlBuf, tm string, spans [][2]time.Time) {
+	s.w("(")
+	for i, r := range spans {
+		if i > 0 {
+			s.w(" OR ")
+		}
+		if tm == "day" {
+			s.w("(day >= ? AND day < ?)", store.Date(r[0]), store.Date(r[1]))
+		} else {
+			s.w("(hour >= ? AND hour < ?)", r[0], r[1])
+		}
+	}
+	s.w(")")
 }
 
 // union merges time ranges [lo, hi) that overlap or touch, and drops the
