@@ -99,13 +99,42 @@ func (e *Engine) RunMany(ctx context.Context, site aggregator.Site, qs []Query, 
 		jobs[i] = &job{q: q, now: now}
 		jobs[i].start(site, firstHour)
 	}
+	// Top-n breakdowns take two steps (rank, then their candidates);
+	// the rest mostly one. The two kinds go their own ways at the same
+	// time, so that the candidates are read while the rest still is.
+	var topN, rest []*job
+	for _, j := range jobs {
+		if j.topN {
+			topN = append(topN, j)
+		} else {
+			rest = append(rest, j)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, group := range [][]*job{topN, rest} {
+		if len(group) > 0 {
+			wg.Go(func() { e.drive(ctx, site, group) })
+		}
+	}
+	wg.Wait()
+	res := make([]Result, len(jobs))
+	errs := make([]error, len(jobs))
+	for i, j := range jobs {
+		res[i], errs[i] = j.res, j.err
+	}
+	return res, errs
+}
+
+// drive runs the jobs step by step, the fetches of each step as one batch,
+// until none has anything left to fetch.
+func (e *Engine) drive(ctx context.Context, site aggregator.Site, jobs []*job) {
 	for {
 		var batch []*fetch
 		for _, j := range jobs {
 			batch = append(batch, j.pending...)
 		}
 		if len(batch) == 0 {
-			break
+			return
 		}
 		err := e.runBatch(ctx, batch)
 		for _, j := range jobs {
@@ -119,12 +148,6 @@ func (e *Engine) RunMany(ctx context.Context, site aggregator.Site, qs []Query, 
 			j.advance()
 		}
 	}
-	res := make([]Result, len(jobs))
-	errs := make([]error, len(jobs))
-	for i, j := range jobs {
-		res[i], errs[i] = j.res, j.err
-	}
-	return res, errs
 }
 
 // job is one query on its way through RunMany: each step hands out the
