@@ -11,8 +11,9 @@ import (
 )
 
 // banner serves a site's banner configuration in one language: categories,
-// texts, revision, policy URL. Cached briefly and revalidated by ETag, so a
-// new revision reaches visitors within minutes.
+// texts, revision, policy URL. Every cache must revalidate it by ETag
+// (a 304 when unchanged): a choice made from a stale revision is refused,
+// so a new revision must reach visitors at once.
 func (s *Server) banner(c *fiber.Ctx) error {
 	site, ok := s.Sites.Get(c.Params("site"))
 	if !ok {
@@ -27,7 +28,7 @@ func (s *Server) banner(c *fiber.Ctx) error {
 	view := site.Banner.Localized(lang)
 	body, etag := view.Encode()
 	c.Set(fiber.HeaderETag, etag)
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Vary(fiber.HeaderAcceptLanguage)
 	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && strings.Contains(match, etag) {
 		return c.SendStatus(http.StatusNotModified)

@@ -171,14 +171,7 @@ func TestConsentBadInput(t *testing.T) {
 }
 
 func countConsents(t *testing.T, h *harness) int {
-	rows, err := h.store.Query(t.Context(), "SELECT count() FROM consent_records")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows.Next()
-	var n int
-	rows.Scan(&n)
-	return n
+	return h.count("SELECT count() FROM consent_records")
 }
 
 // TestConsentCookieOnSiteDomain: when the collector is served from the

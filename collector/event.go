@@ -3,7 +3,6 @@ package collector
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -47,7 +46,14 @@ func (s *Server) event(c *fiber.Ctx) error {
 		s.metrics.rejected.WithLabelValues("consent").Inc()
 		return httpapi.Errorf(http.StatusForbidden, err.Error()+"; nothing was stored")
 	}
-	ev, reason, err := s.enrich(c, site, b, now)
+	today, previous, ok := s.Salts.For(now)
+	if !ok {
+		// Not the beacon's fault: 503 says to send it again.
+		s.metrics.rejected.WithLabelValues("starting").Inc()
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return httpapi.Errorf(http.StatusServiceUnavailable, "the collector is starting; retry shortly")
+	}
+	ev, reason, err := s.enrich(c, site, b, now, today, previous)
 	if err != nil {
 		s.metrics.rejected.WithLabelValues("bad-request").Inc()
 		return httpapi.Errorf(http.StatusBadRequest, err.Error())
@@ -76,7 +82,7 @@ func (s *Server) event(c *fiber.Ctx) error {
 // enrich turns a beacon into an event: page and source, location, browser,
 // visitor id. The IP address and the user agent are read here and go no
 // further than this function. A non-empty reason means a bot: drop it.
-func (s *Server) enrich(c *fiber.Ctx, site aggregator.Site, b parsedBeacon, now time.Time) (aggregator.Event, string, error) {
+func (s *Server) enrich(c *fiber.Ctx, site aggregator.Site, b parsedBeacon, now time.Time, today, previous []byte) (aggregator.Event, string, error) {
 	ua := c.Get(fiber.HeaderUserAgent)
 	agent := s.Agents.Parse(ua)
 	if agent.Bot {
@@ -90,19 +96,9 @@ func (s *Server) enrich(c *fiber.Ctx, site aggregator.Site, b parsedBeacon, now 
 	}); bot {
 		return aggregator.Event{}, string(reason), nil
 	}
-	host, path, query, err := referrer.Page(b.URL, site.QueryAllow, site.Banner.HashRouting)
+	host, path, query, utm, err := referrer.Page(b.URL, site.QueryAllow, site.Banner.HashRouting)
 	if err != nil {
 		return aggregator.Event{}, "", errors.New("the event url must be an absolute http or https URL")
-	}
-	var utm referrer.UTM
-	if i := strings.IndexByte(b.URL, '?'); i >= 0 {
-		raw := b.URL[i+1:]
-		if j := strings.IndexByte(raw, '#'); j >= 0 {
-			raw = raw[:j]
-		}
-		if q, err := url.ParseQuery(raw); err == nil || len(q) > 0 {
-			utm = referrer.ParseUTM(q)
-		}
 	}
 	src := referrer.Classify(b.Referrer, host).WithUTM(utm)
 
@@ -112,10 +108,6 @@ func (s *Server) enrich(c *fiber.Ctx, site aggregator.Site, b parsedBeacon, now 
 		precision = geo.Country
 	}
 	loc := s.Geo.Lookup(ip, precision)
-	today, previous, ok := s.Salts.For(now)
-	if !ok {
-		return aggregator.Event{}, "", errors.New("the collector is starting; retry shortly")
-	}
 	ev := aggregator.Event{
 		Site:           site.Domain,
 		Time:           now.UTC(),

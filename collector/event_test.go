@@ -84,6 +84,17 @@ func TestEventStatuses(t *testing.T) {
 			width                                               int
 			keys                                                []string
 		)
+		// Days later, with no salt loaded for the day: the beacon is not
+		// at fault, and is asked again rather than refused.
+		h.clock.Set(h.clock.Now().Add(72 * time.Hour))
+		code, header, body := h.request("POST", "/api/event", swedenIP, beacon(nil), nil)
+		if code != 503 || header.Get("Retry-After") == "" || !strings.Contains(string(body), "starting") {
+			t.Errorf("no salt for the day: got %d, Retry-After %q, %s; want 503 with Retry-After", code, header.Get("Retry-After"), body)
+		}
+		h.flush()
+		if got := h.count("SELECT count() FROM events"); got != counted {
+			t.Errorf("stored events after the 503: got %d, want %d", got, counted)
+		}
 		rows, err := s.Query(t.Context(), "SELECT path, query, source, country, city, browser, device, screen_width, props_keys FROM events WHERE name = 'Apply'")
 		if err != nil || !rows.Next() {
 			t.Fatalf("stored custom event: %v", err)

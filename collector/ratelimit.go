@@ -53,8 +53,11 @@ func (l *limiter) allow(addr netip.Addr, now time.Time) (bool, time.Duration) {
 		b = &bucket{tokens: l.burst, last: now}
 		sh.buckets[key] = b
 	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
+	if d := now.Sub(b.last).Seconds(); d > 0 {
+		// A clock that steps back refills nothing, and drains nothing.
+		b.tokens = min(l.burst, b.tokens+d*l.rate)
+		b.last = now
+	}
 	if b.tokens < 1 {
 		return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 	}

@@ -22,7 +22,7 @@ func FuzzPage(f *testing.F) {
 	}
 	allow := []string{"q", "id"}
 	f.Fuzz(func(t *testing.T, raw string, hash bool) {
-		host, path, query, err := Page(raw, allow, hash)
+		host, path, query, _, err := Page(raw, allow, hash)
 		if err != nil {
 			if host != "" || path != "" || query != "" {
 				t.Fatalf("Page(%q) returned values with error %v", raw, err)

@@ -34,22 +34,23 @@ var (
 // appended to the path, as single-page apps with hash routing need. query
 // keeps only the parameters named in allowQuery (exact, case-sensitive),
 // sorted by name and re-encoded, at most MaxQueryLen bytes: parameters that
-// would overflow it are dropped whole rather than cut.
+// would overflow it are dropped whole rather than cut. utm holds the
+// query's campaign tags (never the fragment's).
 //
 // rawURL must be an absolute http or https URL with a host; anything else is
 // an error. Escapes that net/url would refuse are kept as written, since
 // browsers send such URLs too.
-func Page(rawURL string, allowQuery []string, hashRouting bool) (host, path, query string, err error) {
+func Page(rawURL string, allowQuery []string, hashRouting bool) (host, path, query string, utm UTM, err error) {
 	if len(rawURL) > MaxURLLen {
-		return "", "", "", ErrURLTooLong
+		return "", "", "", UTM{}, ErrURLTooLong
 	}
 	scheme, authority, rest, ok := splitURL(strings.TrimSpace(rawURL))
 	if !ok || (scheme != "http" && scheme != "https") {
-		return "", "", "", ErrNotHTTP
+		return "", "", "", UTM{}, ErrNotHTTP
 	}
 	host = hostOf(authority)
 	if host == "" {
-		return "", "", "", ErrBadHost
+		return "", "", "", UTM{}, ErrBadHost
 	}
 
 	rest, fragment, _ := strings.Cut(rest, "#")
@@ -62,10 +63,15 @@ func Page(rawURL string, allowQuery []string, hashRouting bool) (host, path, que
 		}
 	}
 	path = truncate(path, MaxPathLen)
-	if len(allowQuery) > 0 && rawQuery != "" {
-		query = filterQuery(rawQuery, allowQuery)
+	if rawQuery != "" {
+		// ParseQuery keeps every pair it can decode and reports the first
+		// it cannot; a stray "%zz" in one parameter must not lose the
+		// others.
+		q, _ := url.ParseQuery(rawQuery)
+		utm = ParseUTM(q)
+		query = filterQuery(q, allowQuery)
 	}
-	return host, path, query, nil
+	return host, path, query, utm, nil
 }
 
 func decodePath(raw string) string {
@@ -92,10 +98,7 @@ func hashRoute(fragment string) (string, bool) {
 	return cleanText(route, MaxPathLen), true
 }
 
-func filterQuery(rawQuery string, allow []string) string {
-	// ParseQuery keeps every pair it can decode and reports the first it
-	// cannot; a stray "%zz" in one parameter must not lose the others.
-	q, _ := url.ParseQuery(rawQuery)
+func filterQuery(q url.Values, allow []string) string {
 	names := make([]string, 0, len(allow))
 	for _, name := range allow {
 		if _, ok := q[name]; ok && !slices.Contains(names, name) {

@@ -54,7 +54,7 @@ func TestPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			host, path, query, err := Page(tt.url, tt.allow, tt.hash)
+			host, path, query, _, err := Page(tt.url, tt.allow, tt.hash)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("Page(%q) error = %v, want %v", tt.url, err, tt.wantErr)
@@ -71,9 +71,27 @@ func TestPage(t *testing.T) {
 	}
 }
 
+// TestPageUTM: campaign tags come from the query, whatever the allow-list
+// keeps, and never from the fragment.
+func TestPageUTM(t *testing.T) {
+	for _, c := range []struct {
+		url  string
+		want UTM
+	}{
+		{"https://example.com/jobs?utm_source=news&utm_campaign=spring#top", UTM{Source: "news", Campaign: "spring"}},
+		{"https://example.com/#/jobs?utm_source=fragment", UTM{}},
+		{"https://example.com/?utm_medium=%zz&utm_term=nurse", UTM{Term: "nurse"}},
+	} {
+		_, _, _, got, err := Page(c.url, nil, true)
+		if err != nil || got != c.want {
+			t.Errorf("Page(%q) utm = %+v, %v; want %+v", c.url, got, err, c.want)
+		}
+	}
+}
+
 func TestPageQueryCap(t *testing.T) {
 	long := strings.Repeat("x", MaxQueryLen-5)
-	_, _, query, err := Page("https://example.com/?a="+long+"&b=short", []string{"a", "b"}, false)
+	_, _, query, _, err := Page("https://example.com/?a="+long+"&b=short", []string{"a", "b"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +131,6 @@ func BenchmarkPage(b *testing.B) {
 	allow := []string{"id", "q"}
 	b.ReportAllocs()
 	for b.Loop() {
-		_, _, _, _ = Page("https://www.example.com/jobb/s%C3%B8rlandet?q=nurse&utm_source=x&id=3#top", allow, false)
+		_, _, _, _, _ = Page("https://www.example.com/jobb/s%C3%B8rlandet?q=nurse&utm_source=x&id=3#top", allow, false)
 	}
 }

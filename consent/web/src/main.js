@@ -133,7 +133,7 @@ if (script && !window.varde) {
   })
   // Revalidated on every page (a 304 when unchanged): a config cached past a
   // new revision would have every choice refused as stale until it expired.
-  fetch(S.api + '/api/banner/' + S.site + (lang ? '?lang=' + lang : ''), { cache: 'no-cache' })
+  fetch(S.api + '/api/banner/' + S.site + (lang ? '?lang=' + lang : ''))
     .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
     .then((c) => (document.readyState == 'loading' ? addEventListener('DOMContentLoaded', () => start(c)) : start(c)))
     .catch((e) => console.warn('varde:', e))
