@@ -23,10 +23,25 @@ var notFromVisits = []string{"realtime_minutely", "consent_hourly"}
 
 // Rebuild re-derives the aggregates of site for the UTC days from from's to
 // to's. progress, when set, hears (done, total) steps.
+//
+// It changes nothing unless it holds the sessionizer's lease, and never
+// clears a day before the first one whose raw events are still kept:
+// aggregates outlive raw events, and such days could not be derived again.
 func Rebuild(ctx context.Context, st store.Store, sz *sessions.Sessionizer, site string, from, to time.Time, progress func(done, total int)) (sessions.Rebuilt, error) {
+	if err := sz.Acquire(ctx); err != nil {
+		return sessions.Rebuilt{}, err
+	}
+	first, err := firstRawDay(ctx, st, site)
+	if err != nil {
+		return sessions.Rebuilt{}, err
+	}
+	if from.Before(first) {
+		from = first
+	}
 	days := sessions.Days(from, to)
 	if len(days) == 0 {
-		return sessions.Rebuilt{}, fmt.Errorf("rollup: no days between %s and %s", from.Format(time.DateOnly), to.Format(time.DateOnly))
+		return sessions.Rebuilt{}, fmt.Errorf("rollup: no raw events of %s are kept between %s and %s; nothing to rebuild from",
+			site, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	}
 	agg, err := aggregator.AggregateDatabase(ctx, st)
 	if err != nil {
@@ -66,6 +81,29 @@ func Rebuild(ctx context.Context, st store.Store, sz *sessions.Sessionizer, site
 			progress(total+done*len(days)/max(n, 1), total+len(days))
 		}
 	})
+}
+
+// firstRawDay is the UTC day of the site's oldest raw event kept (retention
+// drops whole days from the oldest on); with none kept, a day after any.
+func firstRawDay(ctx context.Context, st store.Store, site string) (time.Time, error) {
+	rows, err := st.Query(ctx, "SELECT count(), min(time) FROM events WHERE site = ?", site)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("rollup: raw events of %s: %w", site, err)
+	}
+	var (
+		n     uint64
+		first time.Time
+	)
+	if !rows.Next() {
+		return time.Time{}, fmt.Errorf("rollup: raw events of %s: no answer", site)
+	}
+	if err := rows.Scan(&n, &first); err != nil {
+		return time.Time{}, fmt.Errorf("rollup: raw events of %s: %w", site, err)
+	}
+	if n == 0 {
+		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), nil
+	}
+	return first.UTC().Truncate(24 * time.Hour), nil
 }
 
 // timeColumn is the table's hour or day column.

@@ -302,8 +302,20 @@ func (s *Sessionizer) Release(ctx context.Context) error {
 	return s.lease.release(ctx)
 }
 
-// Holder is the name this sessionizer holds the lease under.
-func (s *Sessionizer) Holder() string { return s.opts.Holder }
+// Acquire takes the lease for a one-off job such as a rebuild, before it
+// changes anything; ErrLeaseHeld when another node holds it.
+func (s *Sessionizer) Acquire(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	held, err := s.lease.ensure(ctx)
+	if err != nil {
+		return err
+	}
+	if !held {
+		return ErrLeaseHeld
+	}
+	return nil
+}
 
 // secretish matches what a store error may quote from a query: string
 // literals and long numbers (visitor and event ids).

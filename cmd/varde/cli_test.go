@@ -165,12 +165,24 @@ func TestCommands(t *testing.T) {
 				mustRun(t, env, "", "sql", "INSERT INTO events (site, time, event_id, insert_id, visitor_id, name, path) "+
 					"SELECT 'example.com', toStartOfDay(now()) - "+age+" * 86400 + number * 60, number + "+age+" * 100 + 1, 7, number % 3, 'pageview', '/' FROM numbers(9)")
 			}
+			// A visit 60 days ago whose raw events are gone: only its
+			// aggregates are left, and no rebuild may clear them.
+			mustRun(t, env, "", "sql", "INSERT INTO sessions (site, visitor_id, session_id, sign, start, end, pageviews, events, entry_page, exit_page) "+
+				"SELECT 'example.com', 99, 99, 1, toStartOfDay(now()) - 60 * 86400, toStartOfDay(now()) - 60 * 86400, 1, 1, '/', '/'")
+			const old = "SELECT sum(sign) FROM sessions WHERE site = 'example.com' AND start < now() - INTERVAL 50 DAY"
 			out = mustRun(t, env, "", "rollup", "rebuild", "--site", "example.com")
 			if !strings.Contains(out, "rebuilt example.com:") || !strings.Contains(out, "3 visits, 9 events") {
 				t.Errorf("rollup rebuild: got %q, want the 3 visits of today's 9 events rebuilt", out)
 			}
-			if got := mustRun(t, env, "", "sql", "SELECT sum(sign) FROM sessions WHERE site = 'example.com'"); got != "3\n" {
+			if got := mustRun(t, env, "", "sql", "SELECT sum(sign) FROM sessions WHERE site = 'example.com' AND start > now() - INTERVAL 30 DAY"); got != "3\n" {
 				t.Errorf("visits after the rebuild: got %q, want 3", got)
+			}
+			out = mustRun(t, env, "", "rollup", "rebuild", "--site", "example.com", "--from", time.Now().UTC().AddDate(0, 0, -90).Format(time.DateOnly))
+			if !strings.Contains(out, "6 visits, 18 events") {
+				t.Errorf("rollup rebuild from 90 days ago: got %q, want the 6 visits of the days with raw events", out)
+			}
+			if got := mustRun(t, env, "", "sql", old); got != "1\n" {
+				t.Errorf("the visit without raw events after a rebuild from before it: got %q, want it kept", got)
 			}
 			out = mustRun(t, env, "", "retention", "run")
 			if !strings.Contains(out, "events\texample.com") || !strings.Contains(out, "9 rows") {
