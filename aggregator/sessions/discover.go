@@ -30,12 +30,8 @@ const abandonAfter = 2 * time.Minute
 // maxIn is the most ids bound into one IN list (about 22 bytes each).
 const maxIn = 4000
 
-// inList binds ids for `x IN ?`. A list of one is sent twice: store.In
-// writes it as (x,), which ClickHouse 18.16 does not parse.
+// inList binds ids for `x IN ?`.
 func inList(ids []uint64) store.In {
-	if len(ids) == 1 {
-		return store.In{ids[0], ids[0]}
-	}
 	in := make(store.In, len(ids))
 	for i, id := range ids {
 		in[i] = id

@@ -27,10 +27,10 @@ func rankFetch(pl plan) *fetch            { return &fetch{pl: pl, rank: true} }
 
 // shared says whether the fetch can share its table reads with others:
 // an unfiltered total, or an unfiltered breakdown by one column, over
-// whole days and edge hours. Ranks always can.
+// whole days and edge hours. (Ranks are always read shared.)
 func (f *fetch) shared() bool {
 	pl := f.pl
-	return f.rank || (!f.fold && pl.interval == "" && len(pl.filters) == 0 && len(pl.columns()) <= 1)
+	return !f.fold && pl.interval == "" && len(pl.filters) == 0 && len(pl.columns()) <= 1
 }
 
 // Batches send the fetches of one step together: one statement per row
@@ -181,11 +181,7 @@ func writeShared(s *sqlBuf, scans []*scan, site string, rank bool) {
 		}
 		sc.write(s, rank, site)
 	}
-	if rank {
-		s.w(") GROUP BY qi, k0")
-	} else {
-		s.w(") GROUP BY qi, k0")
-	}
+	s.w(") GROUP BY qi, k0")
 }
 
 // write writes the read of one table: per tag, key (and, for ranks, UTC
@@ -314,9 +310,6 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 		if len(open) > 0 {
 			conds = append(conds, "dim IN ?")
 			args = append(args, store.InStrings(open))
-			if len(open) == 1 {
-				conds[0], args[0] = "dim = ?", open[0]
-			}
 		}
 		for k := 1; k <= len(sc.keys); k++ {
 			pairs := restricted[k]
@@ -347,8 +340,6 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 		if len(conds) > 0 {
 			s.w(" AND ("+strings.Join(conds, " OR ")+")", args...)
 		}
-	case dims && len(alldims) == 1:
-		s.w(" AND dim = ?", alldims[0])
 	case dims:
 		s.w(" AND dim IN ?", store.InStrings(alldims))
 	}
@@ -451,6 +442,15 @@ func (e *Engine) runBatch(ctx context.Context, fs []*fetch) error {
 func (f *fetch) flat() []aggRow {
 	out := make([]aggRow, 0, len(f.rows))
 	act := f.pl.activity()
+	// A shared read hands back every group of its dim: keep the fetch's own.
+	sieve := f.shared() && len(f.pl.keys) > 0
+	var only map[string]bool
+	if sieve && f.pl.only != nil {
+		only = make(map[string]bool, len(f.pl.only))
+		for _, k := range f.pl.only {
+			only[k] = true
+		}
+	}
 	for _, v := range f.rows {
 		r := aggRow{kept: toInt(v[2]) == 1, n: int(toInt(v[13])), sums: map[string]int64{}, cSums: map[string]int64{}}
 		if tb, _ := v[1].(string); tb != "" {
@@ -470,7 +470,7 @@ func (f *fetch) flat() []aggRow {
 			r.sums[m] = toInt(v[8+i])
 			r.cSums[m] = toInt(v[15+i])
 		}
-		if f.shared() && len(f.pl.keys) > 0 && (r.sums[act] <= 0 || (f.pl.only != nil && !slices.Contains(f.pl.only, r.keys[0]))) {
+		if sieve && (r.sums[act] <= 0 || (only != nil && !only[r.keys[0]])) {
 			continue
 		}
 		out = append(out, r)

@@ -38,7 +38,6 @@ const (
 // dimension is a non-time dimension: the aggregate table column it reads,
 // and how a value is shown.
 type dimension struct {
-	name   string
 	column string
 	// countryName shows the ISO code as the country's English name, and
 	// filters by names.
@@ -57,7 +56,7 @@ var dimensions = func() map[string]dimension {
 	m := map[string]dimension{}
 	for _, name := range Dimensions {
 		col := strings.TrimPrefix(strings.TrimPrefix(name, "event:"), "visit:")
-		d := dimension{name: name, column: col}
+		d := dimension{column: col}
 		switch col {
 		case "country_name":
 			d.column, d.countryName = "country", true

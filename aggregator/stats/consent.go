@@ -10,9 +10,6 @@ import (
 	"github.com/varde/varde/aggregator"
 )
 
-// Consent actions, as consent records name them.
-var ConsentActions = []string{"accept-all", "reject-all", "custom", "withdraw"}
-
 // ConsentRow counts the consent decisions of one action (and GPC signal)
 // in a time bucket, or over the whole range when Time is empty.
 type ConsentRow struct {

@@ -14,7 +14,7 @@ var countryNames = map[string]string{
 	"AO": "Angola",
 	"AQ": "Antarctica",
 	"AR": "Argentina",
-	"AS": "Samoa",
+	"AS": "American Samoa",
 	"AT": "Austria",
 	"AU": "Australia",
 	"AW": "Aruba",

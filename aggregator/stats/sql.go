@@ -167,10 +167,6 @@ func (pl plan) writeSource(s *sqlBuf, withHour bool, states []string) {
 			s.w(" AND dim = ?", r.dim)
 		}
 		s.w(" AND "+r.time+" >= ? AND "+r.time+" < ?", lo, hi)
-		if pl.only != nil {
-			s.w(" AND ")
-			writeIn(s, r.cols[pl.keys[0].column], pl.only)
-		}
 	}
 	if dFrom, dTo, ok := pl.split(); ok {
 		part(*pl.src.daily, dFrom, dTo)
@@ -385,7 +381,7 @@ func writeFilter(s *sqlBuf, f Filter) {
 			s.w("0")
 			return
 		}
-		writeIn(s, d.column, codes)
+		s.w(d.column+" IN ?", store.InStrings(codes))
 		return
 	}
 	values := make([]string, len(f.Values))
@@ -404,7 +400,7 @@ func writeFilter(s *sqlBuf, f Filter) {
 		if fold {
 			col = "lowerUTF8(" + col + ")"
 		}
-		writeIn(s, col, values)
+		s.w(col+" IN ?", store.InStrings(values))
 	case OpContains:
 		fn := "position"
 		if fold {
@@ -421,15 +417,6 @@ func writeFilter(s *sqlBuf, f Filter) {
 	}
 }
 
-// writeIn writes col IN (values); one value is an equality, as ClickHouse
-// 18.16 does not read the one-element tuple ('x',) that store.In binds.
-func writeIn(s *sqlBuf, col string, values []string) {
-	if len(values) == 1 {
-		s.w(col+" = ?", values[0])
-		return
-	}
-	s.w(col+" IN ?", store.InStrings(values))
-}
 
 // matchCountries are the codes whose names the filter matches.
 func matchCountries(op string, values []string, fold bool) []string {

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/varde/varde/aggregator"
 	"github.com/varde/varde/aggregator/spool"
+	"github.com/varde/varde/aggregator/store"
 )
 
 // batch is a sealed spool segment on its way into the events table.
@@ -209,20 +209,18 @@ func (w *Writer) load(b *batch) error {
 
 // storedIDsQuery finds what an earlier attempt stored of a batch. The site
 // and time bounds confine it to the batch's (site, day) partitions and to a
-// range of the primary key (site, time, ...). The sites go in one
-// placeholder each: ClickHouse 18.16 rejects the one-element tuple ('a',)
-// that store.In binds to.
+// range of the primary key (site, time, ...).
 const storedIDsQuery = `SELECT event_id FROM events
-WHERE site IN (%s) AND time >= ? AND time <= ? AND batch_id = ?`
+WHERE site IN ? AND time >= ? AND time <= ? AND batch_id = ?`
 
 func (w *Writer) storedIDs(ctx context.Context, b *batch) (map[uint64]bool, error) {
 	seen := map[string]bool{}
-	var args []any
+	var sites store.In
 	first, last := b.rows[0][colTime].(time.Time), b.rows[0][colTime].(time.Time)
 	for _, r := range b.rows {
 		if site := r[colSite].(string); !seen[site] {
 			seen[site] = true
-			args = append(args, site)
+			sites = append(sites, site)
 		}
 		t := r[colTime].(time.Time)
 		if t.Before(first) {
@@ -232,9 +230,7 @@ func (w *Writer) storedIDs(ctx context.Context, b *batch) (map[uint64]bool, erro
 			last = t
 		}
 	}
-	query := fmt.Sprintf(storedIDsQuery, strings.Repeat("?, ", len(args)-1)+"?")
-	args = append(args, first.Truncate(time.Second), last, b.seg.ID)
-	res, err := w.opts.Store.Query(ctx, query, args...)
+	res, err := w.opts.Store.Query(ctx, storedIDsQuery, sites, first.Truncate(time.Second), last, b.seg.ID)
 	if err != nil {
 		return nil, err
 	}
