@@ -417,7 +417,6 @@ func writeFilter(s *sqlBuf, f Filter) {
 	}
 }
 
-
 // matchCountries are the codes whose names the filter matches.
 func matchCountries(op string, values []string, fold bool) []string {
 	var out []string
