@@ -18,10 +18,13 @@ type ConsentRecords struct{ Store store.Store }
 
 const consentColumns = "consent_id, version, site, time, revision, lang, granted, refused, action, gpc, page_path, country, browser"
 
+// consentColumnList is consentColumns as an insert names them.
+var consentColumnList = strings.Split(consentColumns, ", ")
+
 // Put stores one version of a consent. It returns once the store has
 // accepted the row, before the visitor gets a token.
 func (r ConsentRecords) Put(ctx context.Context, rec consent.Record) error {
-	err := r.Store.Insert(ctx, "consent_records", strings.Split(consentColumns, ", "), [][]any{consentRow(rec)})
+	err := r.Store.Insert(ctx, "consent_records", consentColumnList, [][]any{consentRow(rec)})
 	if err != nil {
 		return fmt.Errorf("aggregator: store consent record: %w", err)
 	}
@@ -84,7 +87,9 @@ func WaitMutations(ctx context.Context, s store.Store, database, table string) e
 		}
 		var pending int
 		if rows.Next() {
-			rows.Scan(&pending)
+			if err := rows.Scan(&pending); err != nil {
+				return fmt.Errorf("aggregator: wait for mutations of %s: %w", table, err)
+			}
 		}
 		if pending == 0 {
 			return nil

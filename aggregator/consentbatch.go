@@ -3,7 +3,6 @@ package aggregator
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/varde/varde/consent"
 )
@@ -94,7 +93,7 @@ func (b *ConsentBatcher) insert(ctx context.Context, batch []pendingRecord) erro
 	for i, p := range batch {
 		rows[i] = consentRow(p.rec)
 	}
-	if err := b.Store.Insert(ctx, "consent_records", strings.Split(consentColumns, ", "), rows); err != nil {
+	if err := b.Store.Insert(ctx, "consent_records", consentColumnList, rows); err != nil {
 		return fmt.Errorf("aggregator: store consent records: %w", err)
 	}
 	return nil

@@ -149,7 +149,7 @@ func (k *SaltKeeper) Run(ctx context.Context, interval time.Duration, now func()
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := k.Maintain(ctx, now()); err != nil {
+			if err := k.Maintain(ctx, now()); err != nil && ctx.Err() == nil {
 				k.log.Warn("salt maintenance failed; will retry", "err", err)
 			}
 		}

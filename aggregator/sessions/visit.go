@@ -12,7 +12,7 @@ import (
 // Gap is how long a visit lasts without events: an event less than Gap
 // after the visitor's previous one continues the visit, one at Gap or later
 // starts a new visit.
-const Gap = 30 * time.Minute
+const Gap = aggregator.SessionTimeout
 
 // saltLag is how late after midnight a collector node may still hash with
 // yesterday's salt (it loads the new salt from the store), and so how far a
