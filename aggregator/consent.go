@@ -168,7 +168,7 @@ func (k ConsentKeys) Load(ctx context.Context) ([]consent.Key, error) {
 func (k ConsentKeys) Put(ctx context.Context, key consent.Key) error {
 	id, secret, _ := strings.Cut(key.Encode(), ":")
 	err := k.Store.Insert(ctx, "consent_keys", []string{"kid", "secret", "created_at", "version", "retired"},
-		[][]any{{id, secret, time.Now().UTC(), newVersion(), 0}})
+		[][]any{{id, secret, time.Now().UTC(), NewVersion(), 0}})
 	if err != nil {
 		return fmt.Errorf("aggregator: store consent key: %w", err)
 	}

@@ -164,7 +164,7 @@ func (r Sites) Put(ctx context.Context, s Site) error {
 	}
 	err = r.Store.Insert(ctx, "sites", strings.Split(siteColumns+", version, deleted", ", "), [][]any{{
 		s.Domain, s.Name, s.Timezone, s.K, s.RetentionDays, s.ConsentRetentionDays, s.Geo, s.QueryAllow,
-		string(banner), s.CreatedAt, newVersion(), 0,
+		string(banner), s.CreatedAt, NewVersion(), 0,
 	}})
 	if err != nil {
 		return fmt.Errorf("aggregator: site %s: %w", s.Domain, err)
@@ -172,5 +172,5 @@ func (r Sites) Put(ctx context.Context, s Site) error {
 	return nil
 }
 
-// newVersion orders writes of one record across nodes: the newest wins.
-func newVersion() uint64 { return uint64(time.Now().UnixNano()) }
+// NewVersion orders writes of one record across nodes: the newest wins.
+func NewVersion() uint64 { return uint64(time.Now().UnixNano()) }

@@ -104,7 +104,7 @@ func (r Users) Delete(ctx context.Context, email string) error {
 
 func (r Users) write(ctx context.Context, u User, deleted int) error {
 	err := r.Store.Insert(ctx, "users", strings.Split(userColumns+", version, deleted", ", "), [][]any{{
-		u.Email, u.PasswordHash, u.Role, u.Sites, u.CreatedAt, newVersion(), deleted,
+		u.Email, u.PasswordHash, u.Role, u.Sites, u.CreatedAt, NewVersion(), deleted,
 	}})
 	if err != nil {
 		return fmt.Errorf("aggregator: user %s: %w", u.Email, err)
@@ -169,7 +169,7 @@ func (r APIKeys) Put(ctx context.Context, k APIKey) error {
 		k.CreatedAt = time.Now().UTC()
 	}
 	err := r.Store.Insert(ctx, "api_keys", strings.Split(apiKeyColumns+", version", ", "), [][]any{{
-		k.ID, k.Site, k.Name, k.SecretHash, k.CreatedAt, k.Revoked, newVersion(),
+		k.ID, k.Site, k.Name, k.SecretHash, k.CreatedAt, k.Revoked, NewVersion(),
 	}})
 	if err != nil {
 		return fmt.Errorf("aggregator: api key %s: %w", k.ID, err)

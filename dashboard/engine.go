@@ -27,6 +27,7 @@ type request struct {
 	filters    []filter
 	limit      int
 	timeLabels bool
+	compare    bool // the previous period's totals too (tableRow.prev)
 }
 
 // table is an answer: rows of dimension values and metric numbers, and
@@ -41,6 +42,7 @@ type table struct {
 type tableRow struct {
 	dims []string
 	vals []float64
+	prev []float64 // the previous period's, when asked and shown
 }
 
 // query runs a request through the stats engine.
@@ -80,6 +82,9 @@ func (r request) query(site aggregator.Site) stats.Query {
 		Include:    stats.Include{TimeLabels: r.timeLabels},
 		Pagination: stats.Pagination{Limit: r.limit},
 	}
+	if r.compare {
+		q.Include.Comparisons = &stats.Comparisons{Mode: "previous_period"}
+	}
 	for _, f := range r.filters {
 		q.Filters = append(q.Filters, stats.Filter{Op: f.Op, Dimension: f.Dim, Values: []string{f.Value}})
 	}
@@ -99,6 +104,12 @@ func tableOf(res stats.Result) table {
 		}
 		for _, v := range row.Metrics {
 			tr.vals = append(tr.vals, number(v))
+		}
+		if c := row.Comparison; c != nil && len(c.Metrics) > 0 && c.Metrics[0] != nil {
+			// A comparison held back by k-anonymity has no metrics.
+			for _, v := range c.Metrics {
+				tr.prev = append(tr.prev, number(v))
+			}
 		}
 		t.rows = append(t.rows, tr)
 	}

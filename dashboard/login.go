@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -128,15 +126,9 @@ func (d *Dashboard) setLang(c *fiber.Ctx) error {
 // dummy is a hash to check passwords of unknown accounts against.
 func (d *Dashboard) dummy() string {
 	d.dummyOnce.Do(func() {
-		d.dummyHash, _ = auth.HashPassword(randomToken())
+		d.dummyHash, _ = auth.HashPassword(auth.NewSecret())
 	})
 	return d.dummyHash
-}
-
-func randomToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // clientLimiter counts failed sign-ins per client in memory. The client

@@ -12,6 +12,7 @@ import (
 
 	"github.com/varde/varde/aggregator"
 	"github.com/varde/varde/dashboard/access"
+	"github.com/varde/varde/dashboard/auth"
 )
 
 // contentSecurityPolicy allows scripts, styles and images from the
@@ -173,7 +174,7 @@ func (d *Dashboard) csrfToken(c *fiber.Ctx) string {
 	if t := c.Cookies(preCSRFCookie); len(t) >= 32 {
 		return t
 	}
-	t := randomToken()
+	t := auth.NewSecret()
 	c.Cookie(&fiber.Cookie{
 		Name: preCSRFCookie, Value: t, Path: "/dashboard", HTTPOnly: true,
 		Secure: d.opts.Secure, SameSite: fiber.CookieSameSiteStrictMode,

@@ -319,44 +319,44 @@ func (d *Dashboard) kpisJob(site aggregator.Site, v view, l i18n.Lang, p *panel[
 		// Visit metrics are not split by page: the tiles show what is.
 		metrics = []string{"visitors", "pageviews"}
 	}
-	from, to := v.previous()
 	return panelJob{
-		reqs: []request{
-			{metrics: metrics, from: v.From, to: v.To, filters: v.Filters},
-			{metrics: metrics, from: from, to: to, filters: v.Filters},
-		},
+		// The engine's comparison: the same length just before, cut at the
+		// same time of day when the range runs to now.
+		reqs: []request{{metrics: metrics, from: v.From, to: v.To, filters: v.Filters, compare: true}},
 		errp: &p.Err,
 		done: func(ts []table, errs []error) error {
 			if errs[0] != nil {
 				return errs[0]
 			}
-			p.V = kpisFrom(metrics, ts[0], ts[1], errs[1], l)
+			p.V = kpisFrom(metrics, ts[0], l)
 			p.V.K = site.K
 			return nil
 		},
 	}
 }
 
-func kpisFrom(metrics []string, cur, prev table, prevErr error, l i18n.Lang) kpiSet {
-	value := func(t table, m string) (float64, bool) {
+func kpisFrom(metrics []string, cur table, l i18n.Lang) kpiSet {
+	pick := func(vals func(tableRow) []float64, m string) (float64, bool) {
 		i := slices.Index(metrics, m)
-		if i < 0 || len(t.rows) == 0 || i >= len(t.rows[0].vals) {
+		if i < 0 || len(cur.rows) == 0 || i >= len(vals(cur.rows[0])) {
 			return 0, false
 		}
-		return t.rows[0].vals[i], true
+		return vals(cur.rows[0])[i], true
 	}
+	now := func(r tableRow) []float64 { return r.vals }
+	prev := func(r tableRow) []float64 { return r.prev }
 	out := make([]kpi, 0, len(kpiMetrics))
 	for _, m := range kpiMetrics {
 		k := kpi{Key: m, Value: "–"}
-		now, ok := value(cur, m)
+		value, ok := pick(now, m)
 		switch {
 		case !slices.Contains(metrics, m):
 			k.NA = true
 		case ok || !cur.withheld:
-			k.Value = formatMetric(l, m, now)
+			k.Value = formatMetric(l, m, value)
 		}
-		if before, ok := value(prev, m); ok && prevErr == nil && before > 0 && !k.NA && !cur.withheld {
-			pct := (now - before) / before * 100
+		if before, ok := pick(prev, m); ok && before > 0 && !k.NA && !cur.withheld {
+			pct := (value - before) / before * 100
 			k.Change = l.Change(pct, true)
 			k.Prev = formatMetric(l, m, before)
 			up, down := math.Round(pct) > 0, math.Round(pct) < 0

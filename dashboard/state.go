@@ -100,13 +100,6 @@ func periodRange(period string, today time.Time) (time.Time, time.Time) {
 	return today.AddDate(0, 0, -29), today
 }
 
-// previous is the range of the same length just before the view's, for
-// the change shown on the KPI tiles.
-func (v view) previous() (time.Time, time.Time) {
-	days := v.days()
-	return v.From.AddDate(0, 0, -days), v.From.AddDate(0, 0, -1)
-}
-
 // days is the number of days in the range.
 func (v view) days() int {
 	return int(v.To.Sub(v.From).Hours()/24+0.5) + 1

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/varde/varde/aggregator/store"
+	"github.com/varde/varde/dashboard/auth"
 )
 
 // Lockout is the rule of the sign-in lockout: Failures failed attempts
@@ -59,7 +60,7 @@ type Attempt struct {
 type Attempts struct{ Store store.Store }
 
 func accountKey(email string) string {
-	return hashSecret(strings.ToLower(strings.TrimSpace(email)))
+	return auth.HashSecret(strings.ToLower(strings.TrimSpace(email)))
 }
 
 // Record stores an attempt at email.

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/varde/varde/aggregator"
 	"github.com/varde/varde/aggregator/store"
+	"github.com/varde/varde/dashboard/auth"
 )
 
 // Session is a signed-in browser.
@@ -28,11 +30,11 @@ const sessionColumns = "id, email, csrf, created_at, expires_at"
 // Create starts a session for email that lasts lifetime from now, and
 // returns the secret for the cookie; only its hash is stored.
 func (r Sessions) Create(ctx context.Context, email string, now time.Time, lifetime time.Duration) (string, Session, error) {
-	secret := newSecret()
+	secret := auth.NewSecret()
 	s := Session{
-		ID:        hashSecret(secret),
+		ID:        auth.HashSecret(secret),
 		Email:     strings.ToLower(email),
-		CSRF:      newSecret(),
+		CSRF:      auth.NewSecret(),
 		CreatedAt: now.UTC().Truncate(time.Second),
 	}
 	s.ExpiresAt = s.CreatedAt.Add(lifetime)
@@ -48,7 +50,7 @@ func (r Sessions) Get(ctx context.Context, secret string, now time.Time) (Sessio
 		return Session{}, ErrNotFound
 	}
 	rows, err := r.Store.Query(ctx, "SELECT "+sessionColumns+" FROM dashboard_sessions FINAL WHERE id = ? AND revoked = 0",
-		hashSecret(secret))
+		auth.HashSecret(secret))
 	if err != nil {
 		return Session{}, fmt.Errorf("access: session: %w", err)
 	}
@@ -93,7 +95,7 @@ func (r Sessions) RevokeUser(ctx context.Context, email string, now time.Time) e
 func (r Sessions) write(ctx context.Context, s Session, revoked bool) error {
 	err := r.Store.Insert(ctx, "dashboard_sessions",
 		strings.Split(sessionColumns+", version, revoked", ", "),
-		[][]any{{s.ID, s.Email, s.CSRF, s.CreatedAt, s.ExpiresAt, newVersion(), revoked}})
+		[][]any{{s.ID, s.Email, s.CSRF, s.CreatedAt, s.ExpiresAt, aggregator.NewVersion(), revoked}})
 	if err != nil {
 		return fmt.Errorf("access: session: %w", err)
 	}

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/varde/varde/aggregator"
 	"github.com/varde/varde/aggregator/store"
+	"github.com/varde/varde/dashboard/auth"
 )
 
 // Share is a read-only link to one site's overview.
@@ -27,13 +29,13 @@ const shareColumns = "id, token_hash, site, created_by, created_at, revoked"
 
 // Create makes a link to site and returns its token.
 func (r Shares) Create(ctx context.Context, site, by string, now time.Time) (string, Share, error) {
-	token := newSecret()
+	token := auth.NewSecret()
 	s := Share{
-		ID:        hashSecret(token + ":id")[:12],
+		ID:        auth.HashSecret(token + ":id")[:12],
 		Site:      site,
 		CreatedBy: by,
 		CreatedAt: now.UTC().Truncate(time.Second),
-		tokenHash: hashSecret(token),
+		tokenHash: auth.HashSecret(token),
 	}
 	if err := r.write(ctx, s); err != nil {
 		return "", Share{}, err
@@ -46,7 +48,7 @@ func (r Shares) Lookup(ctx context.Context, token string) (Share, error) {
 	if token == "" {
 		return Share{}, ErrNotFound
 	}
-	shares, err := r.list(ctx, "WHERE token_hash = ?", hashSecret(token))
+	shares, err := r.list(ctx, "WHERE token_hash = ?", auth.HashSecret(token))
 	if err != nil {
 		return Share{}, err
 	}
@@ -104,7 +106,7 @@ func (r Shares) list(ctx context.Context, where string, args ...any) ([]Share, e
 
 func (r Shares) write(ctx context.Context, s Share) error {
 	err := r.Store.Insert(ctx, "dashboard_shares", strings.Split(shareColumns+", version", ", "),
-		[][]any{{s.ID, s.tokenHash, s.Site, s.CreatedBy, s.CreatedAt, s.Revoked, newVersion()}})
+		[][]any{{s.ID, s.tokenHash, s.Site, s.CreatedBy, s.CreatedAt, s.Revoked, aggregator.NewVersion()}})
 	if err != nil {
 		return fmt.Errorf("access: shared link %s: %w", s.ID, err)
 	}

@@ -102,8 +102,17 @@ func ParseAPIKey(key string) (id, secret string, ok bool) {
 	return id, secret, true
 }
 
-// HashSecret is what is stored of a key's secret. The secret is 192 random
-// bits, so a fast hash is enough: there is nothing to guess.
+// NewSecret is 256 random bits, URL-safe: for session cookies, CSRF tokens
+// and share links.
+func NewSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashSecret is what is stored of a secret (an API key's, a session's, a
+// share link's). The secrets are at least 192 random bits, so a fast hash
+// is enough: there is nothing to guess.
 func HashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
