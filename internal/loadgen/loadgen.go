@@ -171,8 +171,29 @@ func setBrowserHeaders(req *fasthttp.Request, v visitor) {
 	req.Header.SetContentType("text/plain;charset=UTF-8")
 }
 
+// bannerRevision asks the collector for the site's banner revision, which
+// a choice must name, as the banner does.
+func bannerRevision(client *fasthttp.HostClient, opts Options) (int, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(opts.Target + "/api/banner/" + opts.Site)
+	if err := client.Do(req, resp); err != nil {
+		return 0, fmt.Errorf("loadgen: banner: %w", err)
+	}
+	var banner struct{ Revision int }
+	if resp.StatusCode() != 200 || json.Unmarshal(resp.Body(), &banner) != nil {
+		return 0, fmt.Errorf("loadgen: banner answered %d: %.200s", resp.StatusCode(), resp.Body())
+	}
+	return banner.Revision, nil
+}
+
 // giveConsent has every visitor accept statistics, as the banner would.
 func giveConsent(ctx context.Context, client *fasthttp.HostClient, opts Options, visitors []visitor) error {
+	revision, err := bannerRevision(client, opts)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	next := atomic.Int64{}
@@ -194,7 +215,7 @@ func giveConsent(ctx context.Context, client *fasthttp.HostClient, opts Options,
 				req.Header.SetMethod("POST")
 				setBrowserHeaders(req, *v)
 				body, _ := json.Marshal(map[string]any{
-					"site": opts.Site, "categories": map[string]bool{"statistics": true}, "revision": 1,
+					"site": opts.Site, "categories": map[string]bool{"statistics": true}, "revision": revision,
 					"lang": "nb", "url": "https://" + opts.Site + "/",
 				})
 				req.SetBody(body)
