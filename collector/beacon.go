@@ -3,14 +3,14 @@ package collector
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/varde/varde/consent"
 )
 
 // Limits on a beacon: what a person's browser sends is far below them.
@@ -61,7 +61,7 @@ func parseBeacon(body []byte) (parsedBeacon, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&b); err != nil {
-		return parsedBeacon{}, badBeacon("the body is not a JSON object of an event: %s", jsonProblem(err))
+		return parsedBeacon{}, badBeacon("the body is not a JSON object of an event: %s", consent.JSONProblem(err))
 	}
 	if dec.More() {
 		return parsedBeacon{}, badBeacon("the body holds more than one JSON value")
@@ -137,20 +137,3 @@ func parseProps(raw json.RawMessage) (keys, values []string, err error) {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
-
-// jsonProblem describes a decoding error without echoing the input.
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type.Kind())
-	case errors.Is(err, errEOF):
-		return "the body is empty"
-	}
-	return "invalid JSON"
-}
-
-var errEOF = io.EOF

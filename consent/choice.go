@@ -57,7 +57,7 @@ func ParseChoice(body []byte) (Choice, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return Choice{}, badInput("the consent body is not valid: %s", jsonProblem(err))
+		return Choice{}, badInput("the consent body is not valid: %s", JSONProblem(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Choice{}, badInput("the consent body has data after the JSON object")

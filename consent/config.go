@@ -120,7 +120,7 @@ func ParseConfig(b []byte) (Config, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
-		return Config{}, fmt.Errorf("consent: banner config: %s", jsonProblem(err))
+		return Config{}, fmt.Errorf("consent: banner config: %s", JSONProblem(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Config{}, errors.New("consent: banner config: unexpected data after the JSON object")
@@ -155,8 +155,9 @@ func (c Config) Category(name string) (Category, bool) {
 	return Category{}, false
 }
 
-// jsonProblem turns an encoding/json error into a sentence for a person.
-func jsonProblem(err error) string {
+// JSONProblem turns an encoding/json error into a sentence for a person
+// (the collector's beacons and the consent API say the same).
+func JSONProblem(err error) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
