@@ -116,10 +116,16 @@ func New(opts Options) *Server {
 	}
 }
 
-// Register adds the collector's routes to app.
-func (s *Server) Register(app *fiber.App) {
+// RegisterHealth adds /healthz and /readyz to app: the collector's
+// listener has them, and so has a separate dashboard listener.
+func (s *Server) RegisterHealth(app *fiber.App) {
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
+}
+
+// Register adds the collector's routes to app, health included.
+func (s *Server) Register(app *fiber.App) {
+	s.RegisterHealth(app)
 	app.Get("/varde.js", s.script)
 	api := app.Group("/api", cors)
 	api.Get("/banner/:site", s.banner)

@@ -182,7 +182,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n.Dashboard = n.Public
 	if cfg.SeparateDashboard {
 		n.Dashboard = httpapi.NewApp(log)
-		n.Dashboard.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+		n.Collector.RegisterHealth(n.Dashboard)
 	}
 	n.Dashboard.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{})))
 	board := dashboard.New(dashboard.Options{
