@@ -264,10 +264,10 @@ const maxRows = 100000
 // foldSQL answers a breakdown. The inner query merges each key's rows; a
 // key is kept when its visitors (at most its visits, see count) reach k
 // and, when filtered, its complement is empty or reaches k too. The outer
-// query passes kept keys through and folds the others, per time bucket,
-// into one row whose visitors are merged exactly (kept = 0).
-// Columns: [tb], kept, o0..., x_visitors, x_metrics..., [c_visitors,
-// c_metrics...].
+// query folds the keys not kept, per time bucket, into one row whose
+// visitors are merged exactly (the kept ones came with the main query).
+// Columns: [tb], kept (0), o0... (''), x_visitors, x_metrics...,
+// [c_visitors, c_metrics...].
 func (pl plan) foldSQL() (string, []any) {
 	var s sqlBuf
 	filtered := len(pl.filters) > 0
@@ -278,7 +278,7 @@ func (pl plan) foldSQL() (string, []any) {
 	}
 	s.w("kept")
 	for i := range pl.keys {
-		s.w(fmt.Sprintf(", if(kept, k%d, '') AS o%d", i, i))
+		s.w(fmt.Sprintf(", '' AS o%d", i))
 	}
 	s.w(", " + visitorsMerge("") + "(i_visitors) AS x_visitors")
 	for _, m := range pl.metricColumns() {
@@ -323,7 +323,7 @@ func (pl plan) foldSQL() (string, []any) {
 		}
 		s.w(fmt.Sprintf("k%d", i))
 	}
-	s.w(" HAVING i_" + act + " > 0)) GROUP BY ")
+	s.w(" HAVING i_" + act + " > 0)) WHERE NOT kept GROUP BY ")
 	if pl.interval != "" {
 		s.w("tb, ")
 	}
