@@ -244,7 +244,7 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 		s.w("SELECT qi, k0, sum(" + act + ") AS a, uniqExactIf(t, " + act + " > 0) AS dp, uniqExactIf(t, " + act + " < 0) AS dn")
 	} else {
 		s.w("SELECT qi, k0, " + visitorsMerge("State") + "(visitors) AS u")
-		for _, c := range []string{"visits", "bounces", "duration", "pageviews", "events"} {
+		for _, c := range sumColumns {
 			s.w(", " + sum(c) + " AS s" + c[:1])
 		}
 	}
@@ -253,7 +253,7 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 	if rank {
 		s.w(", " + day + " AS t")
 	}
-	for _, c := range []string{"visits", "bounces", "duration", "pageviews", "events", "visitors"} {
+	for _, c := range append(slices.Clone(sumColumns), "visitors") {
 		if (sc.table == eventsWide || sc.table == pageHourly) && (c == "visits" || c == "bounces" || c == "duration") {
 			continue
 		}
