@@ -27,9 +27,10 @@ var ErrNoEngine = errors.New("store: the embedded ClickHouse engine (libchdb.so)
 // statement at a time per connection, so a small pool lets reads go on
 // while the writer inserts.
 type embedded struct {
-	pool   chan *engineConn
-	all    []*engineConn
-	closed sync.Once
+	pool    chan *engineConn
+	all     []*engineConn
+	counted bool // in openStores: fully opened
+	closed  sync.Once
 }
 
 // engineConn is a pooled connection and the statement time limit its
@@ -114,6 +115,7 @@ func openEmbedded(dir, lib, database string) (*embedded, error) {
 		s.pool <- conn
 	}
 	openStores.Add(1)
+	s.counted = true
 	return s, nil
 }
 
@@ -355,7 +357,7 @@ func (s *embedded) Close() error {
 		for _, c := range s.all {
 			c.Close()
 		}
-		if len(s.all) == embeddedConns {
+		if s.counted {
 			openStores.Add(-1)
 		}
 	})
