@@ -266,7 +266,7 @@ const maxRows = 100000
 // and, when filtered, its complement is empty or reaches k too. The outer
 // query folds the keys not kept, per time bucket, into one row whose
 // visitors are merged exactly (the kept ones came with the main query).
-// Columns: [tb], kept (0), o0... (”), x_visitors, x_metrics...,
+// Columns: [tb], kept (0), o0... (empty), x_visitors, x_metrics...,
 // [c_visitors, c_metrics...].
 func (pl plan) foldSQL() (string, []any) {
 	var s sqlBuf
