@@ -80,7 +80,7 @@ func TestBrowser(t *testing.T) {
 		p.Navigate(overview)
 		// On the map: Sweden.
 		clickAt(t, p, `svg.map a[data-country="SE"] path`)
-		p.WaitFor("the Sweden filter", `location.search.includes('visit:country,is,SE')`)
+		p.WaitFor("the Sweden filter", `location.search.includes('visit:country,is,SE') && document.querySelector('.kpi')`)
 		se, _, _ := expected("2026-10-29", "2026-11-27", func(v visit) bool { return v.country == "SE" })
 		if got := tileText(p, "visitors"); got != en.Int(int64(se)) {
 			t.Errorf("visitors from Sweden: got %q, want %q", got, en.Int(int64(se)))

@@ -18,16 +18,18 @@ import (
 )
 
 // notFromVisits are aggregate tables fed from other sources (raw events,
-// consent records) that a rebuild from visits must leave alone.
-var notFromVisits = []string{"realtime_minutely", "consent_hourly"}
+// consent records) that a rebuild from visits must leave alone, and the
+// closed days, which it reopens (see Closer.Reopen).
+var notFromVisits = []string{"realtime_minutely", "consent_hourly", "dims_closed", "closed_days"}
 
 // Rebuild re-derives the aggregates of site for the UTC days from from's to
-// to's. progress, when set, hears (done, total) steps.
+// to's, and closes again the days it reopened as of now. progress, when
+// set, hears (done, total) steps.
 //
 // It changes nothing unless it holds the sessionizer's lease, and never
 // clears a day before the first one whose raw events are still kept:
 // aggregates outlive raw events, and such days could not be derived again.
-func Rebuild(ctx context.Context, st store.Store, sz *sessions.Sessionizer, site string, from, to time.Time, progress func(done, total int)) (sessions.Rebuilt, error) {
+func Rebuild(ctx context.Context, st store.Store, sz *sessions.Sessionizer, site string, from, to, now time.Time, progress func(done, total int)) (sessions.Rebuilt, error) {
 	if err := sz.Acquire(ctx); err != nil {
 		return sessions.Rebuilt{}, err
 	}
@@ -53,6 +55,12 @@ func Rebuild(ctx context.Context, st store.Store, sz *sessions.Sessionizer, site
 			tables = append(tables, t)
 		}
 	}
+	// Closed days from the first rebuilt on are read from the aggregates
+	// again until they are closed again below.
+	closer := Closer{Store: st}
+	if err := closer.Reopen(ctx, site, days[0]); err != nil {
+		return sessions.Rebuilt{}, err
+	}
 	// Clearing is a step per table; the sessionizer reports its own steps
 	// after them.
 	total := len(tables)
@@ -76,11 +84,18 @@ func Rebuild(ctx context.Context, st store.Store, sz *sessions.Sessionizer, site
 			progress(i+1, total+len(days))
 		}
 	}
-	return sz.Rebuild(ctx, site, from, to, func(done, n int) {
+	rebuilt, err := sz.Rebuild(ctx, site, from, to, func(done, n int) {
 		if progress != nil {
 			progress(total+done*len(days)/max(n, 1), total+len(days))
 		}
 	})
+	if err != nil {
+		return rebuilt, err
+	}
+	if _, err := closer.CloseSite(ctx, site, now); err != nil {
+		return rebuilt, err
+	}
+	return rebuilt, nil
 }
 
 // firstRawDay is the UTC day of the site's oldest raw event kept (retention

@@ -102,6 +102,10 @@ type scan struct {
 	tags  []tag
 }
 
+// closed says whether the scan reads closed days: dims_closed, whose
+// visitors are counts (see schemas/0005_closed_days.sql).
+func (sc *scan) closed() bool { return sc.table == dimsClosed }
+
 // tag is one fetch's share of a scan: rows of its dim (dims tables) in
 // its time ranges [lo, hi) and [lo2, hi2), keyed by column key (1-based
 // into the scan's keys; 0: no key).
@@ -113,12 +117,18 @@ type tag struct {
 	lo, hi   time.Time
 	lo2, hi2 time.Time
 	only     []string
+	// Closed scans: of the day lo only the hours from first, of the day
+	// before hi only those before last (24: all); after, before: the
+	// fetch also reads the time before lo, after hi, from states.
+	first, last   int
+	after, before bool
 }
 
 // scansOf plans the shared reads of the fetches fs[idx...]: one per table,
 // with a tag per fetch and time range that is not empty (a period of whole
-// days has no edge hours to read).
-func scansOf(fs []*fetch, idx []int) []*scan {
+// days has no edge hours to read). Flat fetches read what they can of the
+// closed days from dims_closed (see closedWindow).
+func scansOf(fs []*fetch, idx []int, c closed) []*scan {
 	var scans []*scan
 	scanOf := func(r read) *scan {
 		for _, sc := range scans {
@@ -127,7 +137,7 @@ func scansOf(fs []*fetch, idx []int) []*scan {
 			}
 		}
 		sc := &scan{table: r.table, time: r.time}
-		if r.table == dimsDaily {
+		if r.table == dimsDaily || r.table == dimsClosed {
 			sc.keys = []string{"v1", "v2", "v3", "v4", "v5"}
 		}
 		scans = append(scans, sc)
@@ -135,12 +145,13 @@ func scansOf(fs []*fetch, idx []int) []*scan {
 	}
 	for _, i := range idx {
 		pl := fs[i].pl
-		add := func(r read, lo, hi, lo2, hi2 time.Time) {
+		add := func(r read, lo, hi, lo2, hi2 time.Time, w window) {
 			if !lo.Before(hi) && !lo2.Before(hi2) {
 				return
 			}
 			sc := scanOf(r)
-			t := tag{qi: i, dim: r.dim, event: pl.scope == eventScope, lo: lo, hi: hi, lo2: lo2, hi2: hi2, only: pl.only}
+			t := tag{qi: i, dim: r.dim, event: pl.scope == eventScope, lo: lo, hi: hi, lo2: lo2, hi2: hi2, only: pl.only,
+				first: w.first, last: w.last, after: w.after, before: w.before}
 			if len(pl.keys) > 0 {
 				phys := r.cols[pl.keys[0].column]
 				t.key = slices.Index(sc.keys, phys) + 1
@@ -151,11 +162,38 @@ func scansOf(fs []*fetch, idx []int) []*scan {
 			}
 			sc.tags = append(sc.tags, t)
 		}
+		// Closed days count each row's visitors: only a breakdown by
+		// every column of the rows can add them up (a visitor can be in
+		// two rows of one campaign, with two utm_sources).
+		daily := pl.src.daily
+		if daily != nil && daily.table == dimsDaily && len(daily.cols) == len(pl.columns()) && pl.interval == "" {
+			if w, ok := closedWindow(pl.p.from, pl.p.to, c); ok {
+				cl := *daily
+				cl.table = dimsClosed
+				add(cl, w.lo, w.hi, w.hi, w.hi, w)
+				// The rest, from states: hours, whole days, hours.
+				if w.after {
+					if dFrom, _, ok := pl.split(); ok {
+						add(pl.src.hourly, pl.p.from, dFrom, dFrom, dFrom, window{})
+						add(*daily, dFrom, w.lo, w.lo, w.lo, window{})
+					} else {
+						add(pl.src.hourly, pl.p.from, w.lo, w.lo, w.lo, window{})
+					}
+				}
+				if dFrom, dTo, ok := pl.split(); ok && w.hi.Before(dTo) {
+					add(*daily, maxTime(dFrom, w.hi), dTo, dTo, dTo, window{})
+					add(pl.src.hourly, dTo, pl.p.to, pl.p.to, pl.p.to, window{})
+				} else {
+					add(pl.src.hourly, maxTime(pl.p.from, w.hi), pl.p.to, pl.p.to, pl.p.to, window{})
+				}
+				continue
+			}
+		}
 		if dFrom, dTo, ok := pl.split(); ok {
-			add(*pl.src.daily, dFrom, dTo, dTo, dTo)
-			add(pl.src.hourly, pl.p.from, dFrom, dTo, pl.p.to)
+			add(*daily, dFrom, dTo, dTo, dTo, window{})
+			add(pl.src.hourly, pl.p.from, dFrom, dTo, pl.p.to, window{})
 		} else {
-			add(pl.src.hourly, pl.p.from, pl.p.to, pl.p.to, pl.p.to)
+			add(pl.src.hourly, pl.p.from, pl.p.to, pl.p.to, pl.p.to, window{})
 		}
 	}
 	return scans
@@ -193,7 +231,8 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 		key = "arrayElement([" + strings.Join(sc.keys, ", ") + "], p.3)"
 	}
 	sum := func(col string) string {
-		if (sc.table == eventsWide || sc.table == pageHourly) && (col == "visits" || col == "bounces" || col == "duration") {
+		switch {
+		case (sc.table == eventsWide || sc.table == pageHourly) && (col == "visits" || col == "bounces" || col == "duration"):
 			return "toInt64(0)"
 		}
 		return "sumMerge(" + col + ")"
@@ -383,12 +422,33 @@ func union(ranges [][2]time.Time) [][2]time.Time {
 	return out
 }
 
+// takeClosed takes the closed scan (read on its own) out of scans.
+func takeClosed(scans []*scan) (*scan, []*scan) {
+	i := slices.IndexFunc(scans, (*scan).closed)
+	if i < 0 {
+		return nil, scans
+	}
+	closed := scans[i]
+	return closed, slices.Delete(scans, i, i+1)
+}
+
 // runBatch runs the fetches, one statement per layout at the same time,
 // and hands each fetch its rows.
-func (e *Engine) runBatch(ctx context.Context, fs []*fetch) error {
+func (e *Engine) runBatch(ctx context.Context, fs []*fetch, c closed) error {
 	var flat, rank sqlBuf
 	var shared, ranked []int
+	series := map[int]time.Time{} // series that read closed days, until when
 	for i, f := range fs {
+		if cut, ok := seriesCut(f, c); ok {
+			series[i] = cut
+			if !cut.Before(f.pl.p.to) {
+				continue // closed all through
+			}
+			// The rest from states.
+			open := *f
+			open.pl.p.from = cut
+			f = &open
+		}
 		switch {
 		case f.rank:
 			ranked = append(ranked, i)
@@ -401,19 +461,37 @@ func (e *Engine) runBatch(ctx context.Context, fs []*fetch) error {
 			f.wrap(&flat, i)
 		}
 	}
-	if scans := scansOf(fs, shared); len(scans) > 0 {
+	closedRead, scans := takeClosed(scansOf(fs, shared, c))
+	if len(scans) > 0 {
 		if flat.b.Len() > 0 {
 			flat.w(" UNION ALL ")
 		}
 		writeShared(&flat, scans, fs[shared[0]].pl.site, false)
 	}
-	if scans := scansOf(fs, ranked); len(scans) > 0 {
+	closedRank, scans := takeClosed(scansOf(fs, ranked, c))
+	if len(scans) > 0 {
 		writeShared(&rank, scans, fs[ranked[0]].pl.site, true)
 	}
 	var (
-		wg   sync.WaitGroup
-		errs [2]error
+		wg         sync.WaitGroup
+		errs       [4]error
+		closedRows [][]any
+		rankRows   [][]any
 	)
+	if closedRead != nil {
+		wg.Go(func() { closedRows, errs[2] = e.readClosed(ctx, closedRead, fs[shared[0]].pl.site) })
+	}
+	if closedRank != nil {
+		wg.Go(func() { rankRows, errs[3] = e.rankClosed(ctx, closedRank, fs[ranked[0]].pl.site) })
+	}
+	seriesRows := make([][][]any, len(series))
+	seriesErrs := make([]error, len(series))
+	n := 0
+	for i, cut := range series {
+		j := n
+		wg.Go(func() { seriesRows[j], seriesErrs[j] = e.readSeries(ctx, fs[i], i, cut) })
+		n++
+	}
 	for i, b := range []*sqlBuf{&flat, &rank} {
 		if b.b.Len() == 0 {
 			continue
@@ -433,7 +511,11 @@ func (e *Engine) runBatch(ctx context.Context, fs []*fetch) error {
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs[0], errs[1])
+	for _, v := range slices.Concat(append(seriesRows, closedRows, rankRows)...) {
+		qi := int(toInt(v[0]))
+		fs[qi].rows = append(fs[qi].rows, v)
+	}
+	return errors.Join(append(errs[:], seriesErrs...)...)
 }
 
 // flat reads the rows of a flat or fold fetch. Shared reads hand back
@@ -470,10 +552,16 @@ func (f *fetch) flat() []aggRow {
 			r.sums[m] = toInt(v[8+i])
 			r.cSums[m] = toInt(v[15+i])
 		}
-		if sieve && (r.sums[act] <= 0 || (only != nil && !only[r.keys[0]])) {
-			continue
-		}
 		out = append(out, r)
+	}
+	if f.shared() || f.pl.interval != "" {
+		// A group's (bucket's) closed days come in a row of their own.
+		out = mergeGroups(out)
+	}
+	if sieve {
+		out = slices.DeleteFunc(out, func(r aggRow) bool {
+			return r.sums[act] <= 0 || (only != nil && !only[r.keys[0]])
+		})
 	}
 	if len(out) == 0 && len(f.pl.keys) == 0 && f.pl.interval == "" && !f.fold {
 		// Totals over nothing are a row of zeros, as an aggregate
@@ -498,10 +586,19 @@ type rankRow struct {
 	days int64
 }
 
+// ranks reads the groups of a rank fetch; a group's closed days come in a
+// row of their own.
 func (f *fetch) ranks() []rankRow {
 	out := make([]rankRow, 0, len(f.rows))
+	at := map[string]int{}
 	for _, v := range f.rows {
 		k, _ := v[1].(string)
+		if i, ok := at[k]; ok {
+			out[i].act += toInt(v[2])
+			out[i].days += toInt(v[3])
+			continue
+		}
+		at[k] = len(out)
 		out = append(out, rankRow{key: k, act: toInt(v[2]), days: toInt(v[3])})
 	}
 	return out

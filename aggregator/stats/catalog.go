@@ -94,6 +94,10 @@ const (
 	eventsWide    = "events_wide_hourly"
 	realtimeTable = "realtime_minutely"
 	consentTable  = "consent_hourly"
+	// dimsClosed holds dims_daily's rows of closed days, visitors as
+	// counts; closedDays says which days are closed (see batch.go).
+	dimsClosed = "dims_closed"
+	closedDays = "closed_days"
 )
 
 // visitorsFunc and visitorsParams are the aggregate function of the
@@ -153,7 +157,7 @@ var (
 
 // AggregateTables lists every table the read side may name.
 func AggregateTables() []string {
-	return []string{totalHourly, dimsDaily, pageHourly, visitsWide, eventsWide, realtimeTable, consentTable}
+	return []string{totalHourly, dimsDaily, pageHourly, visitsWide, eventsWide, realtimeTable, consentTable, dimsClosed, closedDays}
 }
 
 func concat(lists ...[]string) []string {

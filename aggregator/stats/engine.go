@@ -99,6 +99,11 @@ func (e *Engine) RunMany(ctx context.Context, site aggregator.Site, qs []Query, 
 		jobs[i] = &job{q: q, now: now}
 		jobs[i].start(site, firstHour)
 	}
+	var days closed
+	if slices.ContainsFunc(jobs, func(j *job) bool { return j.err == nil }) {
+		// Without it, every day is read from its states.
+		days, _ = e.closedDays(ctx, site.Domain)
+	}
 	// Top-n breakdowns take two steps (rank, then their candidates);
 	// the rest mostly one. The two kinds go their own ways at the same
 	// time, so that the candidates are read while the rest still is.
@@ -113,7 +118,7 @@ func (e *Engine) RunMany(ctx context.Context, site aggregator.Site, qs []Query, 
 	var wg sync.WaitGroup
 	for _, group := range [][]*job{topN, rest} {
 		if len(group) > 0 {
-			wg.Go(func() { e.drive(ctx, site, group) })
+			wg.Go(func() { e.drive(ctx, site, group, days) })
 		}
 	}
 	wg.Wait()
@@ -127,7 +132,7 @@ func (e *Engine) RunMany(ctx context.Context, site aggregator.Site, qs []Query, 
 
 // drive runs the jobs step by step, the fetches of each step as one batch,
 // until none has anything left to fetch.
-func (e *Engine) drive(ctx context.Context, site aggregator.Site, jobs []*job) {
+func (e *Engine) drive(ctx context.Context, site aggregator.Site, jobs []*job, c closed) {
 	for {
 		var batch []*fetch
 		for _, j := range jobs {
@@ -136,7 +141,7 @@ func (e *Engine) drive(ctx context.Context, site aggregator.Site, jobs []*job) {
 		if len(batch) == 0 {
 			return
 		}
-		err := e.runBatch(ctx, batch)
+		err := e.runBatch(ctx, batch, c)
 		for _, j := range jobs {
 			if len(j.pending) == 0 {
 				continue

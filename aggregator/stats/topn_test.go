@@ -2,11 +2,13 @@ package stats_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/varde/varde/aggregator"
+	"github.com/varde/varde/aggregator/rollup"
 	"github.com/varde/varde/aggregator/stats"
 	"github.com/varde/varde/aggregator/stats/synthetic"
 )
@@ -16,7 +18,8 @@ import (
 // cities, where most groups are left out of the merge, some kept by the
 // days they were seen and some held back by their activity. Asking for
 // total_rows takes the full path; the rows and the count of rows held
-// back must be the same either way.
+// back must be the same either way, before the days are closed and after
+// (when both read the closed days).
 func TestTopN(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
@@ -25,44 +28,52 @@ func TestTopN(t *testing.T) {
 		if _, err := synthetic.Load(ctx(t), e.write, synthetic.Options{Site: site.Domain, Events: 40000, Now: now, Days: 40}); err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range []struct{ dim, period string }{
+		cases := []struct{ dim, period string }{
 			{"event:page", "30d"}, {"visit:entry_page", "30d"}, {"visit:exit_page", "7d"},
 			{"visit:city", "30d"}, {"visit:region", "28d"}, {"event:page", "7d"}, {"visit:browser_version", "30d"},
-		} {
-			t.Run(c.dim+" "+c.period, func(t *testing.T) {
-				for _, limit := range []int{1, 10, 30} {
-					q := stats.Query{SiteID: site.Domain, Metrics: []string{stats.MetricVisitors, stats.MetricPageviews},
-						DateRange: stats.DateRange{Period: c.period}, Dimensions: []string{c.dim}, Pagination: stats.Pagination{Limit: limit}}
-					before := len(e.rec.statements())
-					top, err := e.eng.Run(ctx(t), site, q, now)
-					if err != nil {
-						t.Fatal(err)
-					}
-					ranked := false
-					for _, s := range e.rec.statements()[before:] {
-						ranked = ranked || strings.Contains(s, "uniqExactIf")
-					}
-					if !ranked {
-						t.Errorf("limit %d: the breakdown did not take the top-n path", limit)
-					}
-					q.Include.TotalRows = true
-					full, err := e.eng.Run(ctx(t), site, q, now)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got, _ := json.Marshal(top.Results)
-					want, _ := json.Marshal(full.Results)
-					if string(got) != string(want) {
-						t.Errorf("limit %d: rows:\n got %s\nwant %s", limit, got, want)
-					}
-					if top.Meta.SuppressedRows != full.Meta.SuppressedRows {
-						t.Errorf("limit %d: suppressed_rows: got %d, want %d", limit, top.Meta.SuppressedRows, full.Meta.SuppressedRows)
-					}
-					if limit == 10 && (len(full.Results) != 10 || *full.Meta.TotalRows < 20) {
-						t.Errorf("limit 10: %d rows of %d: the case has no tail to leave out", len(full.Results), *full.Meta.TotalRows)
-					}
+		}
+		for _, closed := range []bool{false, true} {
+			if closed {
+				if _, err := (rollup.Closer{Store: e.write}).CloseSite(ctx(t), site.Domain, now); err != nil {
+					t.Fatal(err)
 				}
-			})
+			}
+			for _, c := range cases {
+				t.Run(fmt.Sprintf("%s %s closed=%v", c.dim, c.period, closed), func(t *testing.T) {
+					for _, limit := range []int{1, 10, 30} {
+						q := stats.Query{SiteID: site.Domain, Metrics: []string{stats.MetricVisitors, stats.MetricPageviews},
+							DateRange: stats.DateRange{Period: c.period}, Dimensions: []string{c.dim}, Pagination: stats.Pagination{Limit: limit}}
+						before := len(e.rec.statements())
+						top, err := e.eng.Run(ctx(t), site, q, now)
+						if err != nil {
+							t.Fatal(err)
+						}
+						ranked := false
+						for _, s := range e.rec.statements()[before:] {
+							ranked = ranked || strings.Contains(s, "uniqExactIf") || strings.Contains(s, "countIf(visitors > 0")
+						}
+						if !ranked {
+							t.Errorf("limit %d: the breakdown did not take the top-n path", limit)
+						}
+						q.Include.TotalRows = true
+						full, err := e.eng.Run(ctx(t), site, q, now)
+						if err != nil {
+							t.Fatal(err)
+						}
+						got, _ := json.Marshal(top.Results)
+						want, _ := json.Marshal(full.Results)
+						if string(got) != string(want) {
+							t.Errorf("limit %d: rows:\n got %s\nwant %s", limit, got, want)
+						}
+						if top.Meta.SuppressedRows != full.Meta.SuppressedRows {
+							t.Errorf("limit %d: suppressed_rows: got %d, want %d", limit, top.Meta.SuppressedRows, full.Meta.SuppressedRows)
+						}
+						if limit == 10 && (len(full.Results) != 10 || *full.Meta.TotalRows < 20) {
+							t.Errorf("limit 10: %d rows of %d: the case has no tail to leave out", len(full.Results), *full.Meta.TotalRows)
+						}
+					}
+				})
+			}
 		}
 	})
 }

@@ -66,7 +66,7 @@ func runRollup(ctx context.Context, args []string, env ioEnv) error {
 	}()
 	bar := progressbar.NewOptions(100, progressbar.OptionSetWriter(env.stderr),
 		progressbar.OptionSetDescription("rebuilding "+s.Domain), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-	res, err := rollup.Rebuild(ctx, st, sz, s.Domain, start, end, func(done, total int) {
+	res, err := rollup.Rebuild(ctx, st, sz, s.Domain, start, end, time.Now(), func(done, total int) {
 		bar.ChangeMax(total)
 		bar.Set(done)
 	})

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/varde/varde/aggregator"
+	"github.com/varde/varde/aggregator/rollup"
 	"github.com/varde/varde/aggregator/stats"
 	"github.com/varde/varde/aggregator/stats/synthetic"
 	"github.com/varde/varde/aggregator/store"
@@ -35,7 +36,8 @@ import (
 // through the bulk path, straight into sessions and session_events whose
 // materialized views fill the aggregates, into the embedded store and into
 // a ClickHouse server started for the run; lets the aggregates merge as
-// they would in a store in use (OPTIMIZE ... FINAL); then takes the
+// they would in a store in use (OPTIMIZE ... FINAL) and closes the days
+// before today, as a store in use has (aggregator/rollup); then takes the
 // median of several overviews of the last 30 days after a warm-up, and of
 // the dashboard's overview page, served by the real dashboard over
 // loopback to a signed-in admin (the page is rendered on the embedded
@@ -166,8 +168,15 @@ func prepare(ctx context.Context, st store.Store, site aggregator.Site, events i
 			return "", fmt.Errorf("optimize %s: %w", t, err)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "%s: loaded %d events (%d visits) in %v, merged the aggregates in %v\n",
-		backend, loaded.Events, loaded.Visits, loadTime.Round(time.Second), time.Since(start).Round(time.Second))
+	mergeTime := time.Since(start)
+	// Every day before today is over: a store in use has closed them.
+	start = time.Now()
+	closed, err := rollup.Closer{Store: st}.Run(ctx, queryNow)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(os.Stderr, "%s: loaded %d events (%d visits) in %v, merged the aggregates in %v, closed %d days in %v\n",
+		backend, loaded.Events, loaded.Visits, loadTime.Round(time.Second), mergeTime.Round(time.Second), closed, time.Since(start).Round(time.Second))
 	return agg, nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/varde/varde/aggregator"
+	"github.com/varde/varde/aggregator/rollup"
 	"github.com/varde/varde/aggregator/sessions"
 	"github.com/varde/varde/aggregator/stats"
 	"github.com/varde/varde/aggregator/store"
@@ -212,9 +213,15 @@ func (n *Node) Start(public, dash net.Listener) {
 		func(ctx context.Context) { n.Salts.Run(ctx, time.Minute, cfg.Now) },
 		n.refreshKeys,
 		func(ctx context.Context) {
-			retainEveryHour(ctx, aggregator.Retention{Store: st, Log: log}, cfg.Now, log)
+			retention := aggregator.Retention{Store: st, Log: log}
+			every(ctx, time.Hour, func() error { _, err := retention.Run(ctx, cfg.Now()); return err }, "retention", log)
 		},
 		func(ctx context.Context) { n.Sessionizer.Run(ctx) },
+		func(ctx context.Context) {
+			// Every node closes days: closing one twice writes the same rows.
+			closer := rollup.Closer{Store: st, Log: log}
+			every(ctx, 10*time.Minute, func() error { _, err := closer.Run(ctx, cfg.Now()); return err }, "closing days", log)
+		},
 	} {
 		n.jobs.Add(1)
 		go func() { defer n.jobs.Done(); job(jobs) }()
@@ -276,16 +283,17 @@ func (n *Node) refreshKeys(ctx context.Context) {
 	}
 }
 
-// retainEveryHour applies retention at start and then every hour.
-func retainEveryHour(ctx context.Context, r aggregator.Retention, now func() time.Time, log *slog.Logger) {
+// every runs job at start and then every interval until ctx is done; a
+// failure is logged and retried at the next turn.
+func every(ctx context.Context, interval time.Duration, job func() error, name string, log *slog.Logger) {
 	for {
-		if _, err := r.Run(ctx, now()); err != nil && ctx.Err() == nil {
-			log.Warn("retention failed; will retry", "err", err)
+		if err := job(); err != nil && ctx.Err() == nil {
+			log.Warn(name+" failed; will retry", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Hour):
+		case <-time.After(interval):
 		}
 	}
 }

@@ -98,6 +98,7 @@ func Generate(opts Options, f func(v *Visit) error) error {
 	pages, cities, countries := zipf(2000), zipf(2000), zipf(30)
 	// About 5.5 page views a visit; a day's visitors are drawn from a pool
 	// half again as large as its visits, so about one in four comes back.
+	// Visitor ids change at midnight UTC, as the daily salt changes them.
 	perDay := max(1, opts.Events*2/11/opts.Days)
 	pool := uint64(perDay + perDay/2)
 	first := opts.Now.Add(-time.Duration(opts.Days) * 24 * time.Hour)
@@ -113,7 +114,7 @@ func Generate(opts Options, f func(v *Visit) error) error {
 			c := countries.Uint64()
 			city := cities.Uint64()
 			*v = Visit{
-				Visitor: mix(uint64(d)<<32 | rng.Uint64N(pool) | opts.Seed<<56), Session: id, Start: start,
+				Visitor: mix(uint64(start.Unix()/86400)<<32 | rng.Uint64N(pool) | opts.Seed<<56), Session: id, Start: start,
 				Pages:  v.Pages[:0],
 				Source: sources[rng.IntN(len(sources))], Country: fmt.Sprintf("C%02d", c),
 				Region: fmt.Sprintf("C%02d-%d", c, city%7), RegionName: "Region " + strconv.Itoa(int(city%7)), City: "City " + strconv.Itoa(int(city)),

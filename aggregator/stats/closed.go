@@ -1,0 +1,520 @@
+package stats
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/varde/varde/aggregator"
+	"github.com/varde/varde/aggregator/store"
+)
+
+// Closed days (schemas/0005_closed_days.sql). Once a UTC day is over,
+// aggregator/rollup writes its breakdowns to dims_closed with the visitors
+// as counts and the hours as arrays. A flat, unfiltered breakdown reads
+// what it can of them (closedWindow) instead of merging visitors states,
+// with a plain statement of its own: the whole days of a window added up
+// by ClickHouse, its edge days (a day in Oslo is one hour of a UTC day and
+// 23 of the next) cut to their hours here. What it cannot read there comes
+// from the states as before; the visitors of the two add up, since they
+// are of different days.
+
+// closedDays says which days of the site are closed (see
+// aggregator/rollup, Closer): they are read from dims_closed.
+func (e *Engine) closedDays(ctx context.Context, site string) (closed, error) {
+	rows, err := e.read.Query(ctx, "SELECT min(day), max(day), count(), maxIf(day, hourly = 0), countIf(hourly = 0) FROM "+closedDays+" WHERE site = ?", site)
+	if err != nil {
+		return closed{}, fmt.Errorf("stats: closed days of %s: %w", site, err)
+	}
+	var (
+		oldest, newest, hourless time.Time
+		n, nh                    uint64
+	)
+	if rows.Next() {
+		if err := rows.Scan(&oldest, &newest, &n, &hourless, &nh); err != nil {
+			return closed{}, err
+		}
+	}
+	var c closed
+	if n > 0 {
+		c.from = oldest.UTC().Truncate(24 * time.Hour)
+		c.open = newest.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	}
+	if nh > 0 {
+		c.hourly = hourless.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	}
+	return c, nil
+}
+
+// window is the part of a period read from dims_closed: the UTC days
+// [lo, hi), of the first only the hours from first, of the last only those
+// before last (24: all of it). The period may go on before lo (after) and
+// after hi (before), read from states.
+type window struct {
+	lo, hi        time.Time
+	first, last   int
+	after, before bool
+}
+
+// closed says which days of a site are closed: those from from on before
+// open, with their hours from hourly on (days closed after their raw rows
+// were gone have none).
+type closed struct{ from, open, hourly time.Time }
+
+// closedWindow is the part of the period [from, to) that can be read from
+// closed days: from its start, a run of closed days whose first and last
+// may be partial, if their hours are kept and the period does not lie
+// within one day. Where the period goes on past the closed days, the page
+// visitors carried over from the last one count in the time after it, if
+// that holds SaltGrace; else the last day is read from states too.
+func closedWindow(from, to time.Time, c closed) (window, bool) {
+	from, to = from.UTC(), to.UTC()
+	if !from.Truncate(time.Hour).Equal(from) || !to.Truncate(time.Hour).Equal(to) {
+		return window{}, false
+	}
+	const day = 24 * time.Hour
+	w := window{lo: from.Truncate(day), first: from.Hour(), last: 24}
+	w.hi = to.Truncate(day)
+	if w.hi.Before(to) {
+		w.hi, w.last = w.hi.Add(day), to.Hour()
+	}
+	if w.lo.Before(c.from) {
+		w.lo, w.first, w.after = c.from, 0, true
+	}
+	if c.open.Before(w.hi) {
+		w.hi, w.last, w.before = c.open, 24, true
+		if to.Before(w.hi.Add(aggregator.SaltGrace)) {
+			w.hi = w.hi.Add(-day)
+		}
+	}
+	switch {
+	case !w.lo.Before(w.hi):
+		return window{}, false
+	case w.hi.Sub(w.lo) == day && w.first > 0 && w.last < 24:
+		return window{}, false
+	case w.first > 0 && w.lo.Before(c.hourly), w.last < 24 && w.hi.Add(-day).Before(c.hourly):
+		return window{}, false
+	}
+	return w, true
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// readClosed reads the closed scan sc and returns its rows in the flat
+// layout (see wrap): one per tag and key, with the visitors and sums of
+// the tag's window.
+func (e *Engine) readClosed(ctx context.Context, sc *scan, site string) ([][]any, error) {
+	const day = 24 * time.Hour
+	// Whole days of a window: every day but its first, the day after a
+	// first day cut to its hours (whose carried visitors depend on the
+	// hour), and its last. Those are its edges, read row by row.
+	type span struct{ lo, hi time.Time }
+	wholeOf := func(t tag) span {
+		lo := t.lo.Add(day)
+		if t.first > 0 {
+			lo = lo.Add(day)
+		}
+		return span{lo, t.hi.Add(-day)}
+	}
+	edgesOf := func(t tag) []time.Time {
+		edges := []time.Time{t.lo}
+		if next := t.lo.Add(day); t.first > 0 && next.Before(t.hi) {
+			edges = append(edges, next)
+		}
+		if last := t.hi.Add(-day); !slices.ContainsFunc(edges, last.Equal) {
+			edges = append(edges, last)
+		}
+		return edges
+	}
+	// restrict writes the condition on v1 of tags that want some values
+	// only (top-n candidates); any tag that wants all of them lifts it.
+	restrict := func(s *sqlBuf, tags []tag) {
+		var values []string
+		for _, t := range tags {
+			if t.only == nil || t.key == 0 {
+				return
+			}
+			values = append(values, t.only...)
+		}
+		s.w(" AND v1 IN ?", store.InStrings(values))
+	}
+
+	var s sqlBuf
+	var spans []span
+	var groups [][]tag
+	for _, t := range sc.tags {
+		w := wholeOf(t)
+		if !w.lo.Before(w.hi) {
+			continue
+		}
+		i := slices.Index(spans, w)
+		if i < 0 {
+			spans, groups = append(spans, w), append(groups, nil)
+			i = len(spans) - 1
+		}
+		groups[i] = append(groups[i], t)
+	}
+	// Arrays travel as text ("[1,0,2]"): decoding them as JSON arrays is
+	// most of the cost of the edge rows on the embedded engine.
+	empty := ", '', '', '', '', '', '', '', '', toUInt64(0)"
+	for g, w := range spans {
+		var dims []string
+		for _, t := range groups[g] {
+			dims = append(dims, t.dim)
+		}
+		if s.b.Len() > 0 {
+			s.w(" UNION ALL ")
+		}
+		s.w("SELECT toUInt8(0), toUInt32(?), dim, v1, toDate('1970-01-01'), toInt64(sum(visitors)) - toInt64(sum(carried[1]))", g)
+		for _, c := range sumColumns {
+			s.w(", toInt64(sum(" + c + "))")
+		}
+		s.w(empty+" FROM "+dimsClosed+" FINAL WHERE site = ? AND dim IN ? AND day >= ? AND day < ?",
+			site, store.InStrings(dims), store.Date(w.lo), store.Date(w.hi))
+		restrict(&s, groups[g])
+		s.w(" GROUP BY dim, v1")
+	}
+	if s.b.Len() > 0 {
+		s.w(" UNION ALL ")
+	}
+	s.w("SELECT toUInt8(1), toUInt32(0), dim, v1, day, toInt64(visitors)")
+	for _, c := range sumColumns {
+		s.w(", " + c)
+	}
+	s.w(", toString(first_hour), toString(last_hour)")
+	for _, c := range sumColumns {
+		s.w(", toString(" + c + "_h)")
+	}
+	s.w(", toString(carried), carried_next FROM "+dimsClosed+" FINAL WHERE site = ? AND (", site)
+	for i, t := range sc.tags {
+		if i > 0 {
+			s.w(" OR ")
+		}
+		var days []any
+		for _, d := range edgesOf(t) {
+			days = append(days, store.Date(d))
+		}
+		s.w("(dim = ? AND day IN ?", t.dim, store.In(days))
+		restrict(&s, []tag{t})
+		s.w(")")
+	}
+	s.w(")")
+
+	rows, err := e.read.Query(ctx, s.b.String(), s.args...)
+	if err != nil {
+		return nil, err
+	}
+	type group struct {
+		qi       int
+		key      string
+		visitors int64
+		sums     [5]int64
+	}
+	var out []*group
+	find := func(qi int, key string) *group {
+		for _, g := range out {
+			if g.qi == qi && g.key == key {
+				return g
+			}
+		}
+		g := &group{qi: qi, key: key}
+		out = append(out, g)
+		return g
+	}
+	add := func(t tag, key string, visitors int64, sums [5]int64) {
+		if t.key == 0 {
+			key = ""
+		}
+		g := find(t.qi, key)
+		g.visitors += visitors
+		for i := range sums {
+			g.sums[i] += sums[i]
+		}
+	}
+	for _, v := range rows.Values {
+		dim, _ := v[2].(string)
+		key, _ := v[3].(string)
+		d, _ := v[4].(time.Time)
+		d = d.UTC()
+		var sums [5]int64
+		for i := range sums {
+			sums[i] = toInt(v[6+i])
+		}
+		if toInt(v[0]) == 0 {
+			for _, t := range groups[toInt(v[1])] {
+				if t.dim == dim {
+					add(t, key, toInt(v[5]), sums)
+				}
+			}
+			continue
+		}
+		firstHour, lastHour, carried := ints(v[11]), ints(v[12]), ints(v[18])
+		for _, t := range sc.tags {
+			if t.dim != dim || !slices.ContainsFunc(edgesOf(t), d.Equal) {
+				continue
+			}
+			a, b := 0, 24
+			if d.Equal(t.lo) {
+				a = t.first
+			}
+			if d.Equal(t.hi.Add(-day)) {
+				b = t.last
+			}
+			visitors := toInt(v[5])
+			windowed := sums
+			if a > 0 || b < 24 {
+				if b == 24 {
+					visitors = sumRange(lastHour, a, 24)
+				} else {
+					visitors = sumRange(firstHour, 0, b)
+				}
+				for i := range windowed {
+					windowed[i] = sumRange(ints(v[13+i]), a, b)
+				}
+			}
+			if t.event && (d.After(t.lo) || t.after) {
+				at := 0
+				if d.Equal(t.lo.Add(day)) {
+					at = t.first
+				}
+				visitors -= sumRange(carried, at, at+1)
+			}
+			if t.event && t.before && d.Equal(t.hi.Add(-day)) {
+				visitors -= toInt(v[19])
+			}
+			add(t, key, visitors, windowed)
+		}
+	}
+	flat := make([][]any, 0, len(out))
+	for _, g := range out {
+		row := []any{uint64(g.qi), "", uint64(1), g.key, g.key, g.key, g.key, uint64(max(g.visitors, 0))}
+		for _, x := range g.sums {
+			row = append(row, x)
+		}
+		row = append(row, uint64(1), uint64(0), int64(0), int64(0), int64(0), int64(0), int64(0))
+		flat = append(flat, row)
+	}
+	return flat, nil
+}
+
+// rankClosed sizes the groups of the closed scan sc's rank fetches (see
+// pick) from their closed days, in the rank layout: an upper bound of
+// their visitors, and the whole days they had any. Whole days count their
+// visitors (no carried ones taken out, so the bound stays above), edge
+// days the activity (visits, events) of their hours in the window: a group
+// with none there is no group of the window.
+func (e *Engine) rankClosed(ctx context.Context, sc *scan, site string) ([][]any, error) {
+	var s sqlBuf
+	for i, t := range sc.tags {
+		if i > 0 {
+			s.w(" UNION ALL ")
+		}
+		inner := t.lo
+		if t.first > 0 {
+			inner = inner.AddDate(0, 0, 1)
+		}
+		last := t.hi.AddDate(0, 0, -1)
+		if t.last == 24 {
+			last = t.hi
+		}
+		act := "visits_h"
+		if t.event {
+			act = "events_h"
+		}
+		s.w("SELECT toUInt32(?), v1, toInt64(sum(multiIf(day = ? AND ? > 0, arraySum(arraySlice("+act+", ? + 1)), "+
+			"day + 1 = ? AND ? < 24, arraySum(arraySlice("+act+", 1, ?)), toInt64(visitors)))), "+
+			"toUInt64(countIf(visitors > 0 AND day >= ? AND day < ?)) FROM "+dimsClosed+
+			" FINAL WHERE site = ? AND dim = ? AND day >= ? AND day < ?",
+			t.qi, store.Date(t.lo), t.first, t.first, store.Date(t.hi), t.last, t.last,
+			store.Date(inner), store.Date(last), site, t.dim, store.Date(t.lo), store.Date(t.hi))
+		if t.only != nil && t.key != 0 {
+			s.w(" AND v1 IN ?", store.InStrings(t.only))
+		}
+		s.w(" GROUP BY v1")
+	}
+	rows, err := e.read.Query(ctx, s.b.String(), s.args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows.Values, nil
+}
+
+// ints reads an array of numbers written as text, "[1,0,2]".
+func ints(v any) []int64 {
+	text, _ := v.(string)
+	text = strings.Trim(text, "[]")
+	if text == "" {
+		return nil
+	}
+	var out []int64
+	for f := range strings.SplitSeq(text, ",") {
+		n, _ := strconv.ParseInt(f, 10, 64)
+		out = append(out, n)
+	}
+	return out
+}
+
+// sumRange adds up xs[lo:hi], as far as xs goes.
+func sumRange(xs []int64, lo, hi int) int64 {
+	var n int64
+	for i := lo; i < hi && i < len(xs); i++ {
+		n += xs[i]
+	}
+	return n
+}
+
+// mergeGroups adds up the rows of the same group (bucket and keys): a
+// shared fetch gets its closed days in rows of their own.
+func mergeGroups(rows []aggRow) []aggRow {
+	var out []aggRow
+	at := map[string]int{}
+	for _, r := range rows {
+		id := r.bucket.String() + "\x00" + strings.Join(r.keys, "\x00")
+		i, ok := at[id]
+		if !ok {
+			at[id] = len(out)
+			out = append(out, r)
+			continue
+		}
+		m := &out[i]
+		m.visitors += r.visitors
+		m.cVisitors += r.cVisitors
+		m.n += r.n
+		for k, x := range r.sums {
+			m.sums[k] += x
+		}
+		for k, x := range r.cSums {
+			m.cSums[k] += x
+		}
+	}
+	return out
+}
+
+// seriesCut says whether the fetch f is a time series that can read its
+// closed days from dims_closed, and until when: an unfiltered series of
+// visits by day, week or month (whose buckets start at local midnights,
+// so that a UTC day falls into at most two, as a prefix and a suffix).
+// The rest, from the cut on, comes from the states.
+func seriesCut(f *fetch, c closed) (time.Time, bool) {
+	pl := f.pl
+	if f.fold || f.rank || len(pl.filters) > 0 || len(pl.keys) > 0 || pl.src.hourly.table != totalHourly {
+		return time.Time{}, false
+	}
+	switch pl.interval {
+	case "day", "week", "month":
+	default:
+		return time.Time{}, false
+	}
+	from := pl.p.from.UTC()
+	cut := pl.p.to.UTC()
+	if c.open.Before(cut) {
+		cut = c.open
+	}
+	if !from.Before(cut) || !from.Truncate(time.Hour).Equal(from) || from.Before(c.hourly) || from.Before(c.from) {
+		return time.Time{}, false
+	}
+	return cut, true
+}
+
+// readSeries reads the closed part [from, cut) of the series fetch f from
+// the site's totals in dims_closed, in the flat layout: a row per bucket.
+func (e *Engine) readSeries(ctx context.Context, f *fetch, qi int, cut time.Time) ([][]any, error) {
+	const day = 24 * time.Hour
+	pl := f.pl
+	from := pl.p.from.UTC()
+	rows, err := e.read.Query(ctx, "SELECT day, toInt64(visitors), visits, bounces, duration, pageviews, events, toString(first_hour), toString(last_hour), "+
+		"toString(visits_h), toString(bounces_h), toString(duration_h), toString(pageviews_h), toString(events_h) FROM "+dimsClosed+" FINAL WHERE site = ? AND dim = 'total' AND day >= ? AND day < ?",
+		pl.site, store.Date(from.Truncate(day)), store.Date(cut.Add(day-time.Hour)))
+	if err != nil {
+		return nil, err
+	}
+	type bucket struct {
+		visitors int64
+		sums     [5]int64
+	}
+	buckets := map[string]*bucket{}
+	var order []string
+	for _, v := range rows.Values {
+		d, _ := v[0].(time.Time)
+		d = d.UTC()
+		firstHour, lastHour := ints(v[7]), ints(v[8])
+		// The day's hours in the series, run by run of one bucket.
+		for a := 0; a < 24; {
+			t := d.Add(time.Duration(a) * time.Hour)
+			if t.Before(from) || !t.Before(cut) {
+				a++
+				continue
+			}
+			label := pl.bucketLabel(t)
+			b := a + 1
+			for ; b < 24; b++ {
+				t := d.Add(time.Duration(b) * time.Hour)
+				if !t.Before(cut) || pl.bucketLabel(t) != label {
+					break
+				}
+			}
+			var add bucket
+			switch {
+			case a == 0 && b == 24:
+				add.visitors = toInt(v[1])
+				for i := range add.sums {
+					add.sums[i] = toInt(v[2+i])
+				}
+			case a > 0 && b < 24, len(firstHour) < 24:
+				return nil, fmt.Errorf("stats: closed day %s has no hours for the series", d.Format(time.DateOnly))
+			default:
+				if b == 24 {
+					add.visitors = sumRange(lastHour, a, 24)
+				} else {
+					add.visitors = sumRange(firstHour, 0, b)
+				}
+				for i := range add.sums {
+					add.sums[i] = sumRange(ints(v[9+i]), a, b)
+				}
+			}
+			bk := buckets[label]
+			if bk == nil {
+				bk = &bucket{}
+				buckets[label] = bk
+				order = append(order, label)
+			}
+			bk.visitors += add.visitors
+			for i := range add.sums {
+				bk.sums[i] += add.sums[i]
+			}
+			a = b
+		}
+	}
+	var out [][]any
+	for _, label := range order {
+		bk := buckets[label]
+		row := []any{uint64(qi), label, uint64(1), "", "", "", "", uint64(max(bk.visitors, 0))}
+		for _, x := range bk.sums {
+			row = append(row, x)
+		}
+		row = append(row, uint64(1), uint64(0), int64(0), int64(0), int64(0), int64(0), int64(0))
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// bucketLabel is the bucket of hour t, as writeBucket names it.
+func (pl plan) bucketLabel(t time.Time) string {
+	local := t.In(pl.p.loc)
+	d := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
+	switch pl.interval {
+	case "week":
+		d = d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+	case "month":
+		d = d.AddDate(0, 0, 1-d.Day())
+	}
+	return d.Format(time.DateOnly)
+}
