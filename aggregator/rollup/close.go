@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/varde/varde/aggregator"
+	"github.com/varde/varde/aggregator/stats"
 	"github.com/varde/varde/aggregator/store"
 )
 
@@ -260,8 +262,9 @@ const closedColumns = "site, dim, v1, v2, v3, v4, v5, day, visits, bounces, dura
 	"first_hour, last_hour, visits_h, bounces_h, duration_h, pageviews_h, events_h, carried, carried_next, version"
 
 // visitDims unrolls a visit into a row per dimension of dims_daily, as its
-// materialized view (schemas/0003_rollups.sql) does.
-const visitDims = `[
+// materialized view (schemas/0003_rollups.sql) does, and of the columns
+// on their own that dims_closed has besides (stats.ColumnDims).
+var visitDims = `[
     ('total', '', '', '', '', ''),
     ('entry_page', entry_page, '', '', '', ''),
     ('exit_page', exit_page, '', '', '', ''),
@@ -274,8 +277,16 @@ const visitDims = `[
     ('browser_version', browser, browser_version, '', '', ''),
     ('os', os, '', '', '', ''),
     ('os_version', os, os_version, '', '', ''),
-    ('device', device, '', '', '', '')
+    ('device', device, '', '', '', ''),` + columnDims() + `
 ]`
+
+func columnDims() string {
+	var rows []string
+	for _, c := range stats.ColumnDims {
+		rows = append(rows, "\n    ('"+c.Dim+"', "+c.Column+", '', '', '', '')")
+	}
+	return strings.Join(rows, ",")
+}
 
 // oneHot is an array of 24 of type t (Int64, UInt64) that holds x in
 // element h+1 and zeros elsewhere. (Lambdas cannot read a subquery's
@@ -345,11 +356,17 @@ func closeFromRaw(agg, site string, d time.Time, version uint64) (string, []any)
 // closeFromStates is the close of a day whose raw rows are gone: the rows
 // of dims_daily with their visitors merged, without hours.
 func closeFromStates(agg, site string, d time.Time, version uint64) (string, []any) {
-	q := "INSERT INTO `" + agg + "`.dims_closed (site, dim, v1, v2, v3, v4, v5, day, visits, bounces, duration, pageviews, events, visitors, version) " +
-		"SELECT site, dim, v1, v2, v3, v4, v5, day, toInt64(sumMerge(visits)), toInt64(sumMerge(bounces)), toInt64(sumMerge(duration)), " +
-		"toInt64(sumMerge(pageviews)), toInt64(sumMerge(events)), toUInt64(uniqCombinedMerge(14)(visitors)), toUInt64(?) " +
-		"FROM `" + agg + "`.dims_daily WHERE site = ? AND day = ? GROUP BY site, dim, v1, v2, v3, v4, v5, day"
-	return q, []any{version, site, store.Date(d)}
+	sums := "toInt64(sumMerge(visits)), toInt64(sumMerge(bounces)), toInt64(sumMerge(duration)), " +
+		"toInt64(sumMerge(pageviews)), toInt64(sumMerge(events)), toUInt64(uniqCombinedMerge(14)(visitors)), toUInt64(?)"
+	from := " FROM `" + agg + "`.dims_daily WHERE site = ? AND day = ?"
+	q := "SELECT site, dim, v1, v2, v3, v4, v5, day, " + sums + from + " GROUP BY site, dim, v1, v2, v3, v4, v5, day"
+	args := []any{version, site, store.Date(d)}
+	for _, c := range stats.ColumnDims {
+		q += " UNION ALL SELECT site, '" + c.Dim + "', " + c.Value + ", '', '', '', '', day, " + sums + from + " AND dim = '" + c.From + "' GROUP BY site, " + c.Value + ", day"
+		args = append(args, version, site, store.Date(d))
+	}
+	return "INSERT INTO `" + agg + "`.dims_closed (site, dim, v1, v2, v3, v4, v5, day, visits, bounces, duration, pageviews, events, visitors, version) " +
+		"SELECT * FROM (" + q + ")", args
 }
 
 // Reopen forgets that the site's days from from on are closed, and their

@@ -162,14 +162,10 @@ func scansOf(fs []*fetch, idx []int, c closed) []*scan {
 			}
 			sc.tags = append(sc.tags, t)
 		}
-		// Closed days count each row's visitors: only a breakdown by
-		// every column of the rows can add them up (a visitor can be in
-		// two rows of one campaign, with two utm_sources).
 		daily := pl.src.daily
-		if daily != nil && daily.table == dimsDaily && len(daily.cols) == len(pl.columns()) && pl.interval == "" {
-			if w, ok := closedWindow(pl.p.from, pl.p.to, c); ok {
-				cl := *daily
-				cl.table = dimsClosed
+		if daily != nil && daily.table == dimsDaily && pl.interval == "" {
+			cl, exact := closedRead(*daily, pl.columns())
+			if w, ok := closedWindow(pl.p.from, pl.p.to, c); ok && exact {
 				add(cl, w.lo, w.hi, w.hi, w.hi, w)
 				// The rest, from states: hours, whole days, hours.
 				if w.after {

@@ -155,6 +155,45 @@ var (
 	eventsWideColumns = concat([]string{"page", "entry_page"}, sourceColumns, utmColumns, geoColumns, techColumns)
 )
 
+// ColumnDim is a dimension of dims_closed only: one column of a group of
+// dims_daily on its own (Dim's v1), for breakdowns by that column, whose
+// visitors cannot be added up over the group's rows (a visitor can be in
+// two rows of one campaign, with two utm_sources). From names the group
+// and Value its column that holds it.
+type ColumnDim struct{ Dim, Column, From, Value string }
+
+// ColumnDims are the dimensions of dims_closed that dims_daily does not
+// have.
+var ColumnDims = []ColumnDim{
+	{"col:referrer", "referrer", "referrer", "v2"},
+	{"col:utm_source", "utm_source", "utm", "v1"},
+	{"col:utm_medium", "utm_medium", "utm", "v2"},
+	{"col:utm_campaign", "utm_campaign", "utm", "v3"},
+	{"col:utm_content", "utm_content", "utm", "v4"},
+	{"col:utm_term", "utm_term", "utm", "v5"},
+}
+
+// closedRead is where the closed days of a breakdown by columns are, in
+// dims_closed: the daily group's dim when the breakdown is by all of its
+// columns, else a dimension of a single column (ColumnDims).
+func closedRead(daily read, columns []string) (read, bool) {
+	r := daily
+	r.table = dimsClosed
+	if len(daily.cols) == len(columns) {
+		return r, true
+	}
+	if len(columns) != 1 {
+		return read{}, false
+	}
+	for _, c := range ColumnDims {
+		if c.Column == columns[0] {
+			r.dim, r.cols = c.Dim, map[string]string{c.Column: "v1"}
+			return r, true
+		}
+	}
+	return read{}, false
+}
+
 // AggregateTables lists every table the read side may name.
 func AggregateTables() []string {
 	return []string{totalHourly, dimsDaily, pageHourly, visitsWide, eventsWide, realtimeTable, consentTable, dimsClosed, closedDays}

@@ -22,9 +22,39 @@ import (
 // from the states as before; the visitors of the two add up, since they
 // are of different days.
 
+// closedTTL is how long the engine trusts what it last read of a site's
+// closed days. Days close every 10 minutes at most; a rebuild reopens
+// some, and its aggregates are incomplete while it runs anyway.
+const closedTTL = 30 * time.Second
+
+type closedAt struct {
+	c  closed
+	at time.Time
+}
+
 // closedDays says which days of the site are closed (see
 // aggregator/rollup, Closer): they are read from dims_closed.
 func (e *Engine) closedDays(ctx context.Context, site string) (closed, error) {
+	e.mu.Lock()
+	cached, ok := e.closed[site]
+	e.mu.Unlock()
+	if ok && time.Since(cached.at) < closedTTL {
+		return cached.c, nil
+	}
+	c, err := e.readClosedDays(ctx, site)
+	if err != nil {
+		return c, err
+	}
+	e.mu.Lock()
+	if e.closed == nil {
+		e.closed = map[string]closedAt{}
+	}
+	e.closed[site] = closedAt{c, time.Now()}
+	e.mu.Unlock()
+	return c, nil
+}
+
+func (e *Engine) readClosedDays(ctx context.Context, site string) (closed, error) {
 	rows, err := e.read.Query(ctx, "SELECT min(day), max(day), count(), maxIf(day, hourly = 0), countIf(hourly = 0) FROM "+closedDays+" WHERE site = ?", site)
 	if err != nil {
 		return closed{}, fmt.Errorf("stats: closed days of %s: %w", site, err)

@@ -17,6 +17,9 @@ import (
 // Engine answers stats queries from the aggregate tables.
 type Engine struct {
 	read store.Store
+
+	mu     sync.Mutex
+	closed map[string]closedAt // by site, see closedDays
 }
 
 // New is an engine reading through read, a store whose default database is

@@ -112,16 +112,25 @@ func (pl plan) table() string {
 
 // split is the range's whole UTC days [dFrom, dTo), when the plan reads
 // them from a daily source: a query without a time dimension, whose
-// range holds at least one whole UTC day.
+// range holds at least one whole UTC day. A range that holds now (today,
+// the last 30 days with today) holds the whole of now's UTC day as far as
+// there is anything in it: that day is read whole too, and dTo may be
+// after the range's end.
 func (pl plan) split() (dFrom, dTo time.Time, ok bool) {
 	if pl.interval != "" || pl.src.daily == nil {
 		return
 	}
-	dFrom = pl.p.from.Truncate(24 * time.Hour)
+	const day = 24 * time.Hour
+	dFrom = pl.p.from.Truncate(day)
 	if dFrom.Before(pl.p.from) {
-		dFrom = dFrom.Add(24 * time.Hour)
+		dFrom = dFrom.Add(day)
 	}
-	dTo = pl.p.to.Truncate(24 * time.Hour)
+	dTo = pl.p.to.Truncate(day)
+	if pl.p.cut.Before(pl.p.to) {
+		if today := pl.p.cut.Add(-time.Nanosecond).Truncate(day); !today.Before(dFrom) && !today.Before(dTo) {
+			dTo = today.Add(day)
+		}
+	}
 	return dFrom, dTo, dFrom.Before(dTo)
 }
 

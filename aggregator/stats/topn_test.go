@@ -37,6 +37,7 @@ func TestTopN(t *testing.T) {
 				if _, err := (rollup.Closer{Store: e.write}).CloseSite(ctx(t), site.Domain, now); err != nil {
 					t.Fatal(err)
 				}
+				e.eng = stats.New(e.rec)
 			}
 			for _, c := range cases {
 				t.Run(fmt.Sprintf("%s %s closed=%v", c.dim, c.period, closed), func(t *testing.T) {
