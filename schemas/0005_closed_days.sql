@@ -29,8 +29,12 @@
 -- Days whose raw rows were gone when they were closed (an upgrade) have
 -- no hours: empty arrays, and closed_days.hourly = 0.
 --
--- A re-close (late events, a rebuild) writes a newer version; readers
--- read the newest (FINAL).
+-- Each close of a day writes its rows with a new version and records the
+-- version in closed_days last; readers read the rows of the newest version
+-- recorded. So a close that stopped half way, or two nodes closing the
+-- same day, never count twice (a plain MergeTree: reading FINAL cost more
+-- than the rest of the read on ClickHouse 18.16). Older versions are
+-- deleted after a day is closed again.
 CREATE TABLE IF NOT EXISTS {{agg}}.dims_closed (
     site String,
     dim String,
@@ -56,7 +60,7 @@ CREATE TABLE IF NOT EXISTS {{agg}}.dims_closed (
     carried Array(UInt64),
     carried_next UInt64,
     version UInt64
-) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(day) ORDER BY (site, dim, v1, v2, v3, v4, v5, day) SETTINGS index_granularity = 256;
+) ENGINE = MergeTree() PARTITION BY toYYYYMM(day) ORDER BY (site, dim, v1, v2, v3, v4, v5, day) SETTINGS index_granularity = 256;
 
 -- The days of a site that are closed: always every day from its first up
 -- to the newest here, so the read side needs only the newest. visit_events

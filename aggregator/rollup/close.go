@@ -253,6 +253,26 @@ func (c Closer) closeDay(ctx context.Context, agg, site string, d time.Time) err
 	if err != nil {
 		return fmt.Errorf("rollup: record %s of %s closed: %w", d.Format(time.DateOnly), site, err)
 	}
+	// Rows of the day's earlier closes (or of one that stopped half way)
+	// are read no more; delete them, in the background. Only older ones:
+	// a node closing the same day at the same time may have recorded a
+	// newer version, whose rows are the ones read.
+	rows, err = c.Store.Query(ctx, "SELECT count() FROM `"+agg+"`.dims_closed WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), version)
+	if err != nil {
+		return fmt.Errorf("rollup: earlier closes of %s: %w", d.Format(time.DateOnly), err)
+	}
+	var stale uint64
+	if rows.Next() {
+		if err := rows.Scan(&stale); err != nil {
+			return err
+		}
+	}
+	if stale > 0 {
+		err := c.Store.Exec(ctx, "ALTER TABLE `"+agg+"`.dims_closed DELETE WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), version)
+		if err != nil {
+			return fmt.Errorf("rollup: delete earlier closes of %s: %w", d.Format(time.DateOnly), err)
+		}
+	}
 	return nil
 }
 
@@ -354,19 +374,36 @@ func closeFromRaw(agg, site string, d time.Time, version uint64) (string, []any)
 }
 
 // closeFromStates is the close of a day whose raw rows are gone: the rows
-// of dims_daily with their visitors merged, without hours.
+// of dims_daily with their visitors merged, without hours. The page
+// visitors carried over midnight come from the states too: those of the
+// day and the day before (after), less those of both together.
 func closeFromStates(agg, site string, d time.Time, version uint64) (string, []any) {
-	sums := "toInt64(sumMerge(visits)), toInt64(sumMerge(bounces)), toInt64(sumMerge(duration)), " +
-		"toInt64(sumMerge(pageviews)), toInt64(sumMerge(events)), toUInt64(uniqCombinedMerge(14)(visitors)), toUInt64(?)"
+	sums := "toInt64(sumMerge(visits)) AS visits, toInt64(sumMerge(bounces)) AS bounces, toInt64(sumMerge(duration)) AS duration, " +
+		"toInt64(sumMerge(pageviews)) AS pageviews, toInt64(sumMerge(events)) AS events, toUInt64(uniqCombinedMerge(14)(visitors)) AS visitors"
 	from := " FROM `" + agg + "`.dims_daily WHERE site = ? AND day = ?"
-	q := "SELECT site, dim, v1, v2, v3, v4, v5, day, " + sums + from + " GROUP BY site, dim, v1, v2, v3, v4, v5, day"
-	args := []any{version, site, store.Date(d)}
+	q := "SELECT dim, v1, v2, v3, v4, v5, " + sums + from + " GROUP BY dim, v1, v2, v3, v4, v5"
+	args := []any{site, store.Date(d)}
 	for _, c := range stats.ColumnDims {
-		q += " UNION ALL SELECT site, '" + c.Dim + "', " + c.Value + ", '', '', '', '', day, " + sums + from + " AND dim = '" + c.From + "' GROUP BY site, " + c.Value + ", day"
-		args = append(args, version, site, store.Date(d))
+		// Named apart from the table's columns, which the aliases would
+		// hide in the WHERE clause.
+		q += " UNION ALL SELECT '" + c.Dim + "', value, '', '', '', '', visits, bounces, duration, pageviews, events, visitors FROM (" +
+			"SELECT " + c.Value + " AS value, " + sums + from + " AND dim = '" + c.From + "' GROUP BY value)"
+		args = append(args, site, store.Date(d))
 	}
-	return "INSERT INTO `" + agg + "`.dims_closed (site, dim, v1, v2, v3, v4, v5, day, visits, bounces, duration, pageviews, events, visitors, version) " +
-		"SELECT * FROM (" + q + ")", args
+	overlap := func(other time.Time, name string) string {
+		args = append(args, store.Date(d), store.Date(other), site, store.Date(d), store.Date(other))
+		return "(SELECT 'page' AS dim, v1, both AS " + name + " FROM (SELECT v1, toUInt64(greatest(0, toInt64(uniqCombinedMergeIf(14)(visitors, day = ?)) " +
+			"+ toInt64(uniqCombinedMergeIf(14)(visitors, day = ?)) - toInt64(uniqCombinedMerge(14)(visitors)))) AS both FROM `" + agg +
+			"`.dims_daily WHERE site = ? AND dim = 'page' AND day IN (?, ?) GROUP BY v1))"
+	}
+	// The overlap subqueries bind their values in the order they are
+	// written, after the rows'.
+	before := overlap(d.Add(-day), "carried")
+	after := overlap(d.Add(day), "carried_next")
+	return "INSERT INTO `" + agg + "`.dims_closed (site, dim, v1, v2, v3, v4, v5, day, visits, bounces, duration, pageviews, events, visitors, carried, carried_next, version) " +
+		"SELECT ?, dim, v1, v2, v3, v4, v5, toDate(?), visits, bounces, duration, pageviews, events, visitors, [carried], carried_next, toUInt64(?) FROM (" +
+		"SELECT * FROM (" + q + ") AS r ANY LEFT JOIN " + before + " AS c USING (dim, v1)" +
+		") AS rc ANY LEFT JOIN " + after + " AS n USING (dim, v1)", append([]any{site, store.Date(d), version}, args...)
 }
 
 // Reopen forgets that the site's days from from on are closed, and their

@@ -457,7 +457,7 @@ func (e *Engine) runBatch(ctx context.Context, fs []*fetch, c closed) error {
 			f.wrap(&flat, i)
 		}
 	}
-	closedRead, scans := takeClosed(scansOf(fs, shared, c))
+	closedFlat, scans := takeClosed(scansOf(fs, shared, c))
 	if len(scans) > 0 {
 		if flat.b.Len() > 0 {
 			flat.w(" UNION ALL ")
@@ -474,8 +474,8 @@ func (e *Engine) runBatch(ctx context.Context, fs []*fetch, c closed) error {
 		closedRows [][]any
 		rankRows   [][]any
 	)
-	if closedRead != nil {
-		wg.Go(func() { closedRows, errs[2] = e.readClosed(ctx, closedRead, fs[shared[0]].pl.site) })
+	if closedFlat != nil {
+		wg.Go(func() { closedRows, errs[2] = e.readClosed(ctx, closedFlat, fs[shared[0]].pl.site) })
 	}
 	if closedRank != nil {
 		wg.Go(func() { rankRows, errs[3] = e.rankClosed(ctx, closedRank, fs[ranked[0]].pl.site) })

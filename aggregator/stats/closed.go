@@ -146,7 +146,6 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string) ([][]any
 	// Whole days of a window: every day but its first, the day after a
 	// first day cut to its hours (whose carried visitors depend on the
 	// hour), and its last. Those are its edges, read row by row.
-	type span struct{ lo, hi time.Time }
 	wholeOf := func(t tag) span {
 		lo := t.lo.Add(day)
 		if t.first > 0 {
@@ -200,21 +199,18 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string) ([][]any
 		for _, t := range groups[g] {
 			dims = append(dims, t.dim)
 		}
-		if s.b.Len() > 0 {
-			s.w(" UNION ALL ")
-		}
+		unionAll(&s)
 		s.w("SELECT toUInt8(0), toUInt32(?), dim, v1, toDate('1970-01-01'), toInt64(sum(visitors)) - toInt64(sum(carried[1]))", g)
 		for _, c := range sumColumns {
 			s.w(", toInt64(sum(" + c + "))")
 		}
-		s.w(empty+" FROM "+dimsClosed+" FINAL WHERE site = ? AND dim IN ? AND day >= ? AND day < ?",
+		s.w(empty+" FROM "+dimsClosed+" WHERE site = ? AND dim IN ? AND day >= ? AND day < ?",
 			site, store.InStrings(dims), store.Date(w.lo), store.Date(w.hi))
+		current(&s, site)
 		restrict(&s, groups[g])
 		s.w(" GROUP BY dim, v1")
 	}
-	if s.b.Len() > 0 {
-		s.w(" UNION ALL ")
-	}
+	unionAll(&s)
 	s.w("SELECT toUInt8(1), toUInt32(0), dim, v1, day, toInt64(visitors)")
 	for _, c := range sumColumns {
 		s.w(", " + c)
@@ -223,7 +219,9 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string) ([][]any
 	for _, c := range sumColumns {
 		s.w(", toString(" + c + "_h)")
 	}
-	s.w(", toString(carried), carried_next FROM "+dimsClosed+" FINAL WHERE site = ? AND (", site)
+	s.w(", toString(carried), carried_next FROM "+dimsClosed+" WHERE site = ?", site)
+	current(&s, site)
+	s.w(" AND (")
 	for i, t := range sc.tags {
 		if i > 0 {
 			s.w(" OR ")
@@ -343,32 +341,47 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string) ([][]any
 // with none there is no group of the window.
 func (e *Engine) rankClosed(ctx context.Context, sc *scan, site string) ([][]any, error) {
 	var s sqlBuf
-	for i, t := range sc.tags {
-		if i > 0 {
-			s.w(" UNION ALL ")
+	from := func(t tag, days ...time.Time) {
+		s.w(" FROM "+dimsClosed+" WHERE site = ? AND dim = ?", site, t.dim)
+		if len(days) == 1 {
+			s.w(" AND day = ?", store.Date(days[0]))
+		} else {
+			s.w(" AND day >= ? AND day < ?", store.Date(days[0]), store.Date(days[1]))
 		}
-		inner := t.lo
-		if t.first > 0 {
-			inner = inner.AddDate(0, 0, 1)
-		}
-		last := t.hi.AddDate(0, 0, -1)
-		if t.last == 24 {
-			last = t.hi
-		}
-		act := "visits_h"
-		if t.event {
-			act = "events_h"
-		}
-		s.w("SELECT toUInt32(?), v1, toInt64(sum(multiIf(day = ? AND ? > 0, arraySum(arraySlice("+act+", ? + 1)), "+
-			"day + 1 = ? AND ? < 24, arraySum(arraySlice("+act+", 1, ?)), toInt64(visitors)))), "+
-			"toUInt64(countIf(visitors > 0 AND day >= ? AND day < ?)) FROM "+dimsClosed+
-			" FINAL WHERE site = ? AND dim = ? AND day >= ? AND day < ?",
-			t.qi, store.Date(t.lo), t.first, t.first, store.Date(t.hi), t.last, t.last,
-			store.Date(inner), store.Date(last), site, t.dim, store.Date(t.lo), store.Date(t.hi))
+		current(&s, site)
 		if t.only != nil && t.key != 0 {
 			s.w(" AND v1 IN ?", store.InStrings(t.only))
 		}
 		s.w(" GROUP BY v1")
+	}
+	for _, t := range sc.tags {
+		act := "visits_h"
+		if t.event {
+			act = "events_h"
+		}
+		whole := span{t.lo, t.hi}
+		if t.first > 0 {
+			// The first day's hours from first on.
+			unionAll(&s)
+			s.w("SELECT toUInt32(?), v1, toInt64(sum(arraySum(arraySlice("+act+", ? + 1)))), toUInt64(0)", t.qi, t.first)
+			from(t, t.lo)
+			whole.lo = whole.lo.AddDate(0, 0, 1)
+		}
+		if last := t.hi.AddDate(0, 0, -1); t.last < 24 && !last.Before(whole.lo) {
+			// The last day's hours before last.
+			unionAll(&s)
+			s.w("SELECT toUInt32(?), v1, toInt64(sum(arraySum(arraySlice("+act+", 1, ?)))), toUInt64(0)", t.qi, t.last)
+			from(t, last)
+			whole.hi = last
+		}
+		if whole.lo.Before(whole.hi) {
+			unionAll(&s)
+			s.w("SELECT toUInt32(?), v1, toInt64(sum(visitors)), toUInt64(countIf(visitors > 0))", t.qi)
+			from(t, whole.lo, whole.hi)
+		}
+	}
+	if s.b.Len() == 0 {
+		return nil, nil
 	}
 	rows, err := e.read.Query(ctx, s.b.String(), s.args...)
 	if err != nil {
@@ -376,6 +389,22 @@ func (e *Engine) rankClosed(ctx context.Context, sc *scan, site string) ([][]any
 	}
 	return rows.Values, nil
 }
+
+// span is the UTC days [lo, hi).
+type span struct{ lo, hi time.Time }
+
+// unionAll starts a branch of a UNION ALL.
+func unionAll(s *sqlBuf) {
+	if s.b.Len() > 0 {
+		s.w(" UNION ALL ")
+	}
+}
+
+// currentRows keeps the rows of dims_closed of each day's newest close
+// recorded (see schemas/0005_closed_days.sql); it binds the site.
+const currentRows = " AND (day, version) IN (SELECT day, max(version) FROM " + closedDays + " WHERE site = ? GROUP BY day)"
+
+func current(s *sqlBuf, site string) { s.w(currentRows, site) }
 
 // ints reads an array of numbers written as text, "[1,0,2]".
 func ints(v any) []int64 {
@@ -461,8 +490,8 @@ func (e *Engine) readSeries(ctx context.Context, f *fetch, qi int, cut time.Time
 	pl := f.pl
 	from := pl.p.from.UTC()
 	rows, err := e.read.Query(ctx, "SELECT day, toInt64(visitors), visits, bounces, duration, pageviews, events, toString(first_hour), toString(last_hour), "+
-		"toString(visits_h), toString(bounces_h), toString(duration_h), toString(pageviews_h), toString(events_h) FROM "+dimsClosed+" FINAL WHERE site = ? AND dim = 'total' AND day >= ? AND day < ?",
-		pl.site, store.Date(from.Truncate(day)), store.Date(cut.Add(day-time.Hour)))
+		"toString(visits_h), toString(bounces_h), toString(duration_h), toString(pageviews_h), toString(events_h) FROM "+dimsClosed+" WHERE site = ? AND dim = 'total' AND day >= ? AND day < ?"+currentRows,
+		pl.site, store.Date(from.Truncate(day)), store.Date(cut.Add(day-time.Hour)), pl.site)
 	if err != nil {
 		return nil, err
 	}

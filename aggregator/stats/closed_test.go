@@ -10,6 +10,7 @@ import (
 	"github.com/varde/varde/aggregator/rollup"
 	"github.com/varde/varde/aggregator/stats"
 	"github.com/varde/varde/aggregator/stats/synthetic"
+	"github.com/varde/varde/aggregator/store"
 )
 
 // TestClosedDays checks that closing days changes no answer: the overview
@@ -127,6 +128,26 @@ func TestClosedDays(t *testing.T) {
 			}
 		}
 
+		// A close that stopped half way (its rows written, the day not
+		// recorded) is not read.
+		agg, err := aggregator.AggregateDatabase(ctx(t), e.write)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const cols = "site, dim, v1, v2, v3, v4, v5, day, visits, bounces, duration, pageviews, events, visitors, " +
+			"first_hour, last_hour, visits_h, bounces_h, duration_h, pageviews_h, events_h, carried, carried_next"
+		if err := e.write.Exec(ctx(t), "INSERT INTO `"+agg+"`.dims_closed ("+cols+", version) SELECT "+cols+", version + 1 FROM `"+agg+
+			"`.dims_closed WHERE site = ? AND day >= ? AND day < ?", site.Domain, store.Date(today.AddDate(0, 0, -10)), store.Date(today.AddDate(0, 0, -8))); err != nil {
+			t.Fatal(err)
+		}
+		e.eng = stats.New(e.rec)
+		for i, got := range answer() {
+			if got != open[i] {
+				q, _ := json.Marshal(queries[i])
+				t.Errorf("with a half-done close, query %s:\nopen   %s\nclosed %s", q, open[i], got)
+			}
+		}
+
 		// Nothing more is due; a late visit changes a closed day, which
 		// the next run closes again.
 		if n, err := closer.CloseSite(ctx(t), site.Domain, now.Add(time.Hour)); err != nil || n != 0 {
@@ -151,6 +172,22 @@ func TestClosedDays(t *testing.T) {
 			t.Fatalf("after late visits, closed %d days (err %v), want the closed day's and the two beside it, and the 5 from the earlier one on", n, err)
 		}
 		e.eng = stats.New(e.rec)
+		// The days closed again count once: as the states say.
+		reclosed := answer()
+		if err := closer.Reopen(ctx(t), site.Domain, today.AddDate(-1, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+		e.eng = stats.New(e.rec)
+		for i, states := range answer() {
+			if states != reclosed[i] {
+				q, _ := json.Marshal(queries[i])
+				t.Errorf("closed again, query %s:\nstates %s\nclosed %s", q, states, reclosed[i])
+			}
+		}
+		if _, err := closer.CloseSite(ctx(t), site.Domain, now.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		e.eng = stats.New(e.rec)
 		for _, period := range []string{"7d", "91d"} {
 			q := stats.Query{SiteID: site.Domain, DateRange: stats.DateRange{Period: period}, Dimensions: []string{"event:page"},
 				Metrics: []string{stats.MetricVisitors}, Pagination: stats.Pagination{Limit: 2000}}
@@ -172,4 +209,73 @@ func TestClosedDays(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestClosedDaysWithoutRaw closes days whose raw visits are gone (a store
+// from before closing existed, past its retention): they are closed from
+// the aggregates' states, without hours, and answer as before; ranges
+// that would need their hours read them from the states.
+func TestClosedDaysWithoutRaw(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		site := aggregator.NewSite("old.example")
+		site.Timezone = "Europe/Oslo"
+		site.K = 1
+		site.RetentionDays = 10
+		if err := (aggregator.Sites{Store: e.write}).Put(ctx(t), site); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := synthetic.Load(ctx(t), e.write, synthetic.Options{Site: site.Domain, Events: 5000, Now: now, Days: 25, Seed: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (aggregator.Retention{Store: e.write, Log: quiet}).Run(ctx(t), now); err != nil {
+			t.Fatal(err)
+		}
+		var queries []stats.Query
+		for _, period := range []stats.DateRange{{Period: "30d"}, {Period: "7d"}, {Period: "month"}, {From: "2026-02-20", To: "2026-02-26"}} {
+			queries = append(queries, stats.Query{SiteID: site.Domain, DateRange: period,
+				Metrics: []string{stats.MetricVisitors, stats.MetricVisits, stats.MetricPageviews, stats.MetricBounceRate}})
+			for _, dim := range []string{"event:page", "visit:source", "visit:utm_campaign", "visit:referrer", stats.DimTimeDay} {
+				queries = append(queries, stats.Query{SiteID: site.Domain, DateRange: period, Dimensions: []string{dim},
+					Metrics: []string{stats.MetricVisitors, stats.MetricPageviews}, Pagination: stats.Pagination{Limit: 2000}})
+			}
+		}
+		answer := func() []string {
+			t.Helper()
+			res, errs := e.eng.RunMany(ctx(t), site, queries, now)
+			out := make([]string, len(res))
+			for i := range res {
+				if errs[i] != nil {
+					t.Fatalf("query %d: %v", i, errs[i])
+				}
+				out[i] = mustJSON(res[i].Results)
+			}
+			return out
+		}
+		open := answer()
+		if _, err := (rollup.Closer{Store: e.write, Log: quiet}).CloseSite(ctx(t), site.Domain, now); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := e.read.Query(ctx(t), "SELECT countIf(hourly = 0), countIf(hourly = 1) FROM closed_days WHERE site = ?", site.Domain)
+		if err != nil || !rows.Next() {
+			t.Fatal(err)
+		}
+		var hourless, hourly uint64
+		rows.Scan(&hourless, &hourly)
+		if hourless < 10 || hourly < 9 {
+			t.Fatalf("closed %d days without hours and %d with: the case tests nothing", hourless, hourly)
+		}
+		e.eng = stats.New(e.rec)
+		before := len(e.rec.statements())
+		closed := answer()
+		if !strings.Contains(strings.Join(e.rec.statements()[before:], "\n"), "dims_closed") {
+			t.Fatal("the queries did not read the closed days")
+		}
+		for i := range open {
+			if open[i] != closed[i] {
+				q, _ := json.Marshal(queries[i])
+				t.Errorf("query %s:\nopen   %s\nclosed %s", q, open[i], closed[i])
+			}
+		}
+	})
 }
