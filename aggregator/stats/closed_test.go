@@ -85,22 +85,7 @@ func TestClosedDays(t *testing.T) {
 			queries = append(queries, stats.Query{SiteID: site.Domain, DateRange: period, Dimensions: []string{"event:page"},
 				Metrics: []string{stats.MetricVisitors, stats.MetricPageviews}, Pagination: stats.Pagination{Limit: 2000}})
 		}
-		answer := func() []string {
-			t.Helper()
-			res, errs := e.eng.RunMany(ctx(t), site, queries, now)
-			out := make([]string, len(res))
-			for i := range res {
-				if errs[i] != nil {
-					t.Fatalf("query %d: %v", i, errs[i])
-				}
-				b, _ := json.Marshal(struct {
-					R []stats.Row
-					M stats.Meta
-				}{res[i].Results, res[i].Meta})
-				out[i] = string(b)
-			}
-			return out
-		}
+		answer := func() []string { t.Helper(); return answers(t, e, site, queries, now) }
 		open := answer()
 		if !strings.Contains(strings.Join(open, ""), `"/midnight"`) {
 			t.Fatal("the visits over midnight are not in the answers")
@@ -206,6 +191,24 @@ func TestClosedDays(t *testing.T) {
 	})
 }
 
+// answers runs the queries at once and returns each answer's rows and
+// meta as JSON.
+func answers(t *testing.T, e *env, site aggregator.Site, queries []stats.Query, now time.Time) []string {
+	t.Helper()
+	res, errs := e.eng.RunMany(ctx(t), site, queries, now)
+	out := make([]string, len(res))
+	for i := range res {
+		if errs[i] != nil {
+			t.Fatalf("query %d: %v", i, errs[i])
+		}
+		out[i] = mustJSON(struct {
+			R []stats.Row
+			M stats.Meta
+		}{res[i].Results, res[i].Meta})
+	}
+	return out
+}
+
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
@@ -240,18 +243,7 @@ func TestClosedDaysWithoutRaw(t *testing.T) {
 					Metrics: []string{stats.MetricVisitors, stats.MetricPageviews}, Pagination: stats.Pagination{Limit: 2000}})
 			}
 		}
-		answer := func() []string {
-			t.Helper()
-			res, errs := e.eng.RunMany(ctx(t), site, queries, now)
-			out := make([]string, len(res))
-			for i := range res {
-				if errs[i] != nil {
-					t.Fatalf("query %d: %v", i, errs[i])
-				}
-				out[i] = mustJSON(res[i].Results)
-			}
-			return out
-		}
+		answer := func() []string { t.Helper(); return answers(t, e, site, queries, now) }
 		open := answer()
 		if _, err := (rollup.Closer{Store: e.write, Log: quiet}).CloseSite(ctx(t), site.Domain, now); err != nil {
 			t.Fatal(err)
