@@ -33,8 +33,8 @@
 -- version in closed_days last; readers read the rows of the newest version
 -- recorded. So a close that stopped half way, or two nodes closing the
 -- same day, never count twice (a plain MergeTree: reading FINAL cost more
--- than the rest of the read on ClickHouse 18.16). Older versions are
--- deleted after a day is closed again.
+-- than the rest of the read on ClickHouse 18.16). Versions before the
+-- previous one are deleted when a day is closed again.
 CREATE TABLE IF NOT EXISTS {{agg}}.dims_closed (
     site String,
     dim String,

@@ -236,6 +236,19 @@ func (c Closer) closeDay(ctx context.Context, agg, site string, d time.Time) err
 			return err
 		}
 	}
+	// The day's close recorded so far: its rows are kept until the one
+	// after this, for readers that still know that one (stats remembers
+	// closed days for 30 s).
+	rows, err = c.Store.Query(ctx, "SELECT max(version) FROM `"+agg+"`.closed_days WHERE site = ? AND day = ?", site, store.Date(d))
+	if err != nil {
+		return fmt.Errorf("rollup: closes of %s: %w", d.Format(time.DateOnly), err)
+	}
+	var previous uint64
+	if rows.Next() {
+		if err := rows.Scan(&previous); err != nil {
+			return err
+		}
+	}
 	version := aggregator.NewVersion()
 	// A day without raw rows has no hours, unless it had nothing at all.
 	hourly := raw > 0 || before[d] == (dayEvents{})
@@ -253,11 +266,14 @@ func (c Closer) closeDay(ctx context.Context, agg, site string, d time.Time) err
 	if err != nil {
 		return fmt.Errorf("rollup: record %s of %s closed: %w", d.Format(time.DateOnly), site, err)
 	}
-	// Rows of the day's earlier closes (or of one that stopped half way)
-	// are read no more; delete them, in the background. Only older ones:
-	// a node closing the same day at the same time may have recorded a
-	// newer version, whose rows are the ones read.
-	rows, err = c.Store.Query(ctx, "SELECT count() FROM `"+agg+"`.dims_closed WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), version)
+	// Rows of the day's closes before the previous one (or of one that
+	// stopped half way) are read no more; delete them, in the background.
+	// Only older ones: a node closing the same day at the same time may
+	// have recorded a newer version, whose rows are the ones read.
+	if previous == 0 {
+		return nil
+	}
+	rows, err = c.Store.Query(ctx, "SELECT count() FROM `"+agg+"`.dims_closed WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), previous)
 	if err != nil {
 		return fmt.Errorf("rollup: earlier closes of %s: %w", d.Format(time.DateOnly), err)
 	}
@@ -268,7 +284,7 @@ func (c Closer) closeDay(ctx context.Context, agg, site string, d time.Time) err
 		}
 	}
 	if stale > 0 {
-		err := c.Store.Exec(ctx, "ALTER TABLE `"+agg+"`.dims_closed DELETE WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), version)
+		err := c.Store.Exec(ctx, "ALTER TABLE `"+agg+"`.dims_closed DELETE WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), previous)
 		if err != nil {
 			return fmt.Errorf("rollup: delete earlier closes of %s: %w", d.Format(time.DateOnly), err)
 		}

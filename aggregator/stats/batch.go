@@ -475,17 +475,17 @@ func (e *Engine) runBatch(ctx context.Context, fs []*fetch, c closed) error {
 		rankRows   [][]any
 	)
 	if closedFlat != nil {
-		wg.Go(func() { closedRows, errs[2] = e.readClosed(ctx, closedFlat, fs[shared[0]].pl.site) })
+		wg.Go(func() { closedRows, errs[2] = e.readClosed(ctx, closedFlat, fs[shared[0]].pl.site, c) })
 	}
 	if closedRank != nil {
-		wg.Go(func() { rankRows, errs[3] = e.rankClosed(ctx, closedRank, fs[ranked[0]].pl.site) })
+		wg.Go(func() { rankRows, errs[3] = e.rankClosed(ctx, closedRank, fs[ranked[0]].pl.site, c) })
 	}
 	seriesRows := make([][][]any, len(series))
 	seriesErrs := make([]error, len(series))
 	n := 0
 	for i, cut := range series {
 		j := n
-		wg.Go(func() { seriesRows[j], seriesErrs[j] = e.readSeries(ctx, fs[i], i, cut) })
+		wg.Go(func() { seriesRows[j], seriesErrs[j] = e.readSeries(ctx, fs[i], i, cut, c) })
 		n++
 	}
 	for i, b := range []*sqlBuf{&flat, &rank} {

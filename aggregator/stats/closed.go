@@ -55,26 +55,29 @@ func (e *Engine) closedDays(ctx context.Context, site string) (closed, error) {
 }
 
 func (e *Engine) readClosedDays(ctx context.Context, site string) (closed, error) {
-	rows, err := e.read.Query(ctx, "SELECT min(day), max(day), count(), maxIf(day, hourly = 0), countIf(hourly = 0) FROM "+closedDays+" WHERE site = ?", site)
+	rows, err := e.read.Query(ctx, "SELECT day, max(version), argMax(hourly, version) FROM "+closedDays+" WHERE site = ? GROUP BY day ORDER BY day", site)
 	if err != nil {
 		return closed{}, fmt.Errorf("stats: closed days of %s: %w", site, err)
 	}
-	var (
-		oldest, newest, hourless time.Time
-		n, nh                    uint64
-	)
-	if rows.Next() {
-		if err := rows.Scan(&oldest, &newest, &n, &hourless, &nh); err != nil {
+	c := closed{versions: map[time.Time]uint64{}}
+	for rows.Next() {
+		var (
+			d       time.Time
+			version uint64
+			hourly  uint8
+		)
+		if err := rows.Scan(&d, &version, &hourly); err != nil {
 			return closed{}, err
 		}
-	}
-	var c closed
-	if n > 0 {
-		c.from = oldest.UTC().Truncate(24 * time.Hour)
-		c.open = newest.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
-	}
-	if nh > 0 {
-		c.hourly = hourless.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+		d = d.UTC().Truncate(24 * time.Hour)
+		if c.from.IsZero() {
+			c.from = d
+		}
+		c.open = d.AddDate(0, 0, 1)
+		if hourly == 0 {
+			c.hourly = c.open
+		}
+		c.versions[d] = version
 	}
 	return c, nil
 }
@@ -91,8 +94,11 @@ type window struct {
 
 // closed says which days of a site are closed: those from from on before
 // open, with their hours from hourly on (days closed after their raw rows
-// were gone have none).
-type closed struct{ from, open, hourly time.Time }
+// were gone have none), and the version of each day's newest close.
+type closed struct {
+	from, open, hourly time.Time
+	versions           map[time.Time]uint64
+}
 
 // closedWindow is the part of the period [from, to) that can be read from
 // closed days: from its start, a run of closed days whose first and last
@@ -131,6 +137,13 @@ func closedWindow(from, to time.Time, c closed) (window, bool) {
 	return w, true
 }
 
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -141,7 +154,7 @@ func maxTime(a, b time.Time) time.Time {
 // readClosed reads the closed scan sc and returns its rows in the flat
 // layout (see wrap): one per tag and key, with the visitors and sums of
 // the tag's window.
-func (e *Engine) readClosed(ctx context.Context, sc *scan, site string) ([][]any, error) {
+func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed) ([][]any, error) {
 	const day = 24 * time.Hour
 	// Whole days of a window: every day but its first, the day after a
 	// first day cut to its hours (whose carried visitors depend on the
@@ -206,7 +219,7 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string) ([][]any
 		}
 		s.w(empty+" FROM "+dimsClosed+" WHERE site = ? AND dim IN ? AND day >= ? AND day < ?",
 			site, store.InStrings(dims), store.Date(w.lo), store.Date(w.hi))
-		current(&s, site)
+		c.current(&s, w.lo, w.hi)
 		restrict(&s, groups[g])
 		s.w(" GROUP BY dim, v1")
 	}
@@ -220,7 +233,11 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string) ([][]any
 		s.w(", toString(" + c + "_h)")
 	}
 	s.w(", toString(carried), carried_next FROM "+dimsClosed+" WHERE site = ?", site)
-	current(&s, site)
+	lo, hi := sc.tags[0].lo, sc.tags[0].hi
+	for _, t := range sc.tags {
+		lo, hi = minTime(lo, t.lo), maxTime(hi, t.hi)
+	}
+	c.current(&s, lo, hi)
 	s.w(" AND (")
 	for i, t := range sc.tags {
 		if i > 0 {
@@ -339,16 +356,15 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string) ([][]any
 // visitors (no carried ones taken out, so the bound stays above), edge
 // days the activity (visits, events) of their hours in the window: a group
 // with none there is no group of the window.
-func (e *Engine) rankClosed(ctx context.Context, sc *scan, site string) ([][]any, error) {
+func (e *Engine) rankClosed(ctx context.Context, sc *scan, site string, c closed) ([][]any, error) {
 	var s sqlBuf
 	from := func(t tag, days ...time.Time) {
 		s.w(" FROM "+dimsClosed+" WHERE site = ? AND dim = ?", site, t.dim)
 		if len(days) == 1 {
-			s.w(" AND day = ?", store.Date(days[0]))
-		} else {
-			s.w(" AND day >= ? AND day < ?", store.Date(days[0]), store.Date(days[1]))
+			days = append(days, days[0].AddDate(0, 0, 1))
 		}
-		current(&s, site)
+		s.w(" AND day >= ? AND day < ?", store.Date(days[0]), store.Date(days[1]))
+		c.current(&s, days[0], days[1])
 		if t.only != nil && t.key != 0 {
 			s.w(" AND v1 IN ?", store.InStrings(t.only))
 		}
@@ -400,11 +416,20 @@ func unionAll(s *sqlBuf) {
 	}
 }
 
-// currentRows keeps the rows of dims_closed of each day's newest close
-// recorded (see schemas/0005_closed_days.sql); it binds the site.
-const currentRows = " AND (day, version) IN (SELECT day, max(version) FROM " + closedDays + " WHERE site = ? GROUP BY day)"
-
-func current(s *sqlBuf, site string) { s.w(currentRows, site) }
+// current keeps the rows of dims_closed of the newest close recorded of
+// each day in [lo, hi) (see schemas/0005_closed_days.sql).
+func (c closed) current(s *sqlBuf, lo, hi time.Time) {
+	var versions []any
+	for d, v := range c.versions {
+		if !d.Before(lo) && d.Before(hi) {
+			versions = append(versions, v)
+		}
+	}
+	if len(versions) == 0 {
+		versions = append(versions, uint64(0))
+	}
+	s.w(" AND version IN ?", store.In(versions))
+}
 
 // ints reads an array of numbers written as text, "[1,0,2]".
 func ints(v any) []int64 {
@@ -485,13 +510,17 @@ func seriesCut(f *fetch, c closed) (time.Time, bool) {
 
 // readSeries reads the closed part [from, cut) of the series fetch f from
 // the site's totals in dims_closed, in the flat layout: a row per bucket.
-func (e *Engine) readSeries(ctx context.Context, f *fetch, qi int, cut time.Time) ([][]any, error) {
+func (e *Engine) readSeries(ctx context.Context, f *fetch, qi int, cut time.Time, c closed) ([][]any, error) {
 	const day = 24 * time.Hour
 	pl := f.pl
 	from := pl.p.from.UTC()
-	rows, err := e.read.Query(ctx, "SELECT day, toInt64(visitors), visits, bounces, duration, pageviews, events, toString(first_hour), toString(last_hour), "+
-		"toString(visits_h), toString(bounces_h), toString(duration_h), toString(pageviews_h), toString(events_h) FROM "+dimsClosed+" WHERE site = ? AND dim = 'total' AND day >= ? AND day < ?"+currentRows,
-		pl.site, store.Date(from.Truncate(day)), store.Date(cut.Add(day-time.Hour)), pl.site)
+	var s sqlBuf
+	lo, hi := from.Truncate(day), cut.Add(day-time.Hour).Truncate(day)
+	s.w("SELECT day, toInt64(visitors), visits, bounces, duration, pageviews, events, toString(first_hour), toString(last_hour), "+
+		"toString(visits_h), toString(bounces_h), toString(duration_h), toString(pageviews_h), toString(events_h) FROM "+dimsClosed+
+		" WHERE site = ? AND dim = 'total' AND day >= ? AND day < ?", pl.site, store.Date(lo), store.Date(hi))
+	c.current(&s, lo, hi)
+	rows, err := e.read.Query(ctx, s.b.String(), s.args...)
 	if err != nil {
 		return nil, err
 	}

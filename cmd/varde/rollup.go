@@ -19,7 +19,7 @@ func runRollup(ctx context.Context, args []string, env ioEnv) error {
 	}
 	var sf storeFlags
 	var site, from, to string
-	f := newFlags("rollup rebuild", "varde rollup rebuild --site DOMAIN [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n\nRe-derives a site's visits and aggregates from the raw events still kept, for whole UTC days: after a schema change, or to repair. Days older than the site's retention have no raw events left and are not touched.")
+	f := newFlags("rollup rebuild", "varde rollup rebuild --site DOMAIN [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n\nRe-derives a site's visits and aggregates from the raw events still kept, for whole UTC days: after a schema change, or to repair. Days older than the site's retention have no raw events left and are not touched. The finished days among them are closed again (their breakdowns as plain counts, as serve does every 10 minutes).")
 	sf.register(f)
 	f.StringVar(&site, "site", "", "the site to rebuild (required)")
 	f.StringVar(&from, "from", "", "first UTC day (default: the oldest day the site's retention keeps)")
