@@ -40,11 +40,27 @@ type Closer struct {
 // Run closes every site's due days as of now, and closes again the recent
 // ones whose events changed. It returns how many days it closed.
 func (c Closer) Run(ctx context.Context, now time.Time) (int, error) {
+	return c.run(ctx, now, "")
+}
+
+// CloseSite closes the due days of one site, as Run does.
+func (c Closer) CloseSite(ctx context.Context, site string, now time.Time) (int, error) {
+	return c.run(ctx, now, site)
+}
+
+// run closes the due days of site, or of every site when site is "".
+func (c Closer) run(ctx context.Context, now time.Time, site string) (int, error) {
 	agg, err := aggregator.AggregateDatabase(ctx, c.Store)
 	if err != nil {
 		return 0, err
 	}
-	rows, err := c.Store.Query(ctx, "SELECT site, min(day) FROM `"+agg+"`.dims_daily WHERE dim = 'total' GROUP BY site ORDER BY site")
+	q := "SELECT site, min(day) FROM `" + agg + "`.dims_daily WHERE dim = 'total'"
+	var args []any
+	if site != "" {
+		q += " AND site = ?"
+		args = append(args, site)
+	}
+	rows, err := c.Store.Query(ctx, q+" GROUP BY site ORDER BY site", args...)
 	if err != nil {
 		return 0, fmt.Errorf("rollup: sites to close: %w", err)
 	}
@@ -69,31 +85,6 @@ func (c Closer) Run(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	return closed, nil
-}
-
-// CloseSite closes the due days of one site, as Run does.
-func (c Closer) CloseSite(ctx context.Context, site string, now time.Time) (int, error) {
-	agg, err := aggregator.AggregateDatabase(ctx, c.Store)
-	if err != nil {
-		return 0, err
-	}
-	rows, err := c.Store.Query(ctx, "SELECT min(day), count() FROM `"+agg+"`.dims_daily WHERE site = ? AND dim = 'total'", site)
-	if err != nil {
-		return 0, fmt.Errorf("rollup: first day of %s: %w", site, err)
-	}
-	var (
-		first time.Time
-		n     uint64
-	)
-	if rows.Next() {
-		if err := rows.Scan(&first, &n); err != nil {
-			return 0, err
-		}
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return c.closeSite(ctx, agg, site, first, now)
 }
 
 func (c Closer) closeSite(ctx context.Context, agg, site string, first, now time.Time) (int, error) {

@@ -257,53 +257,52 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 	if err != nil {
 		return nil, err
 	}
+	type id struct {
+		qi  int
+		key string
+	}
 	type group struct {
-		qi       int
-		key      string
 		visitors int64
 		sums     [5]int64
 	}
-	var out []*group
-	find := func(qi int, key string) *group {
-		for _, g := range out {
-			if g.qi == qi && g.key == key {
-				return g
-			}
-		}
-		g := &group{qi: qi, key: key}
-		out = append(out, g)
-		return g
-	}
+	groupOf := map[id]*group{}
+	var order []id
 	add := func(t tag, key string, visitors int64, sums [5]int64) {
 		if t.key == 0 {
 			key = ""
 		}
-		g := find(t.qi, key)
+		g := groupOf[id{t.qi, key}]
+		if g == nil {
+			g = &group{}
+			groupOf[id{t.qi, key}] = g
+			order = append(order, id{t.qi, key})
+		}
 		g.visitors += visitors
 		for i := range sums {
 			g.sums[i] += sums[i]
 		}
+	}
+	edges := make([][]time.Time, len(sc.tags))
+	for i, t := range sc.tags {
+		edges[i] = edgesOf(t)
 	}
 	for _, v := range rows.Values {
 		dim, _ := v[2].(string)
 		key, _ := v[3].(string)
 		d, _ := v[4].(time.Time)
 		d = d.UTC()
-		var sums [5]int64
-		for i := range sums {
-			sums[i] = toInt(v[6+i])
-		}
+		r := dayRowOf(v, 5)
 		if toInt(v[0]) == 0 {
 			for _, t := range groups[toInt(v[1])] {
 				if t.dim == dim {
-					add(t, key, toInt(v[5]), sums)
+					add(t, key, r.visitors, r.sums)
 				}
 			}
 			continue
 		}
-		firstHour, lastHour, carried := ints(v[11]), ints(v[12]), ints(v[18])
-		for _, t := range sc.tags {
-			if t.dim != dim || !slices.ContainsFunc(edgesOf(t), d.Equal) {
+		carried := ints(v[18])
+		for i, t := range sc.tags {
+			if t.dim != dim || !slices.ContainsFunc(edges[i], d.Equal) {
 				continue
 			}
 			a, b := 0, 24
@@ -313,18 +312,8 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 			if d.Equal(t.hi.Add(-day)) {
 				b = t.last
 			}
-			visitors := toInt(v[5])
-			windowed := sums
-			if a > 0 || b < 24 {
-				if b == 24 {
-					visitors = sumRange(lastHour, a, 24)
-				} else {
-					visitors = sumRange(firstHour, 0, b)
-				}
-				for i := range windowed {
-					windowed[i] = sumRange(ints(v[13+i]), a, b)
-				}
-			}
+			// The planner (closedWindow) leaves out windows it cannot cut.
+			visitors, windowed, _ := r.window(a, b)
 			if t.event && (d.After(t.lo) || t.after) {
 				at := 0
 				if d.Equal(t.lo.Add(day)) {
@@ -338,16 +327,62 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 			add(t, key, visitors, windowed)
 		}
 	}
-	flat := make([][]any, 0, len(out))
-	for _, g := range out {
-		row := []any{uint64(g.qi), "", uint64(1), g.key, g.key, g.key, g.key, uint64(max(g.visitors, 0))}
-		for _, x := range g.sums {
-			row = append(row, x)
-		}
-		row = append(row, uint64(1), uint64(0), int64(0), int64(0), int64(0), int64(0), int64(0))
-		flat = append(flat, row)
+	flat := make([][]any, 0, len(order))
+	for _, k := range order {
+		g := groupOf[k]
+		flat = append(flat, flatRow(k.qi, "", k.key, g.visitors, g.sums))
 	}
 	return flat, nil
+}
+
+// flatRow is a row of the flat layout (see wrap) of a fetch's bucket or
+// key, without a complement.
+func flatRow(qi int, bucket, key string, visitors int64, sums [5]int64) []any {
+	row := []any{uint64(qi), bucket, uint64(1), key, key, key, key, uint64(max(visitors, 0))}
+	for _, x := range sums {
+		row = append(row, x)
+	}
+	return append(row, uint64(1), uint64(0), int64(0), int64(0), int64(0), int64(0), int64(0))
+}
+
+// dayRow is a closed day's row: its totals, and its visitors by first and
+// last hour and sums by hour (empty for a day closed without hours).
+type dayRow struct {
+	visitors            int64
+	sums                [5]int64
+	firstHour, lastHour []int64
+	hourly              [5][]int64
+}
+
+// dayRowOf reads a closed day's row from the columns v[at...]: visitors,
+// the five sums, first_hour, last_hour and the five sums by hour (text).
+func dayRowOf(v []any, at int) dayRow {
+	r := dayRow{visitors: toInt(v[at]), firstHour: ints(v[at+6]), lastHour: ints(v[at+7])}
+	for i := range r.sums {
+		r.sums[i] = toInt(v[at+1+i])
+		r.hourly[i] = ints(v[at+8+i])
+	}
+	return r
+}
+
+// window is the visitors and sums of the day's hours [a, b): the whole
+// day, a prefix or a suffix. ok is false for a middle run of hours, or a
+// part of a day without hours.
+func (r dayRow) window(a, b int) (visitors int64, sums [5]int64, ok bool) {
+	switch {
+	case a == 0 && b == 24:
+		return r.visitors, r.sums, true
+	case a > 0 && b < 24, len(r.firstHour) < 24:
+		return 0, sums, false
+	case b == 24:
+		visitors = sumRange(r.lastHour, a, 24)
+	default:
+		visitors = sumRange(r.firstHour, 0, b)
+	}
+	for i := range sums {
+		sums[i] = sumRange(r.hourly[i], a, b)
+	}
+	return visitors, sums, true
 }
 
 // rankClosed sizes the groups of the closed scan sc's rank fetches (see
@@ -553,7 +588,7 @@ func (e *Engine) readSeries(ctx context.Context, f *fetch, qi int, cut time.Time
 	for _, v := range rows.Values {
 		d, _ := v[0].(time.Time)
 		d = d.UTC()
-		firstHour, lastHour := ints(v[7]), ints(v[8])
+		r := dayRowOf(v, 1)
 		// The day's hours in the series, run by run of one bucket.
 		for a := 0; a < 24; {
 			t := d.Add(time.Duration(a) * time.Hour)
@@ -570,23 +605,9 @@ func (e *Engine) readSeries(ctx context.Context, f *fetch, qi int, cut time.Time
 				}
 			}
 			var add bucket
-			switch {
-			case a == 0 && b == 24:
-				add.visitors = toInt(v[1])
-				for i := range add.sums {
-					add.sums[i] = toInt(v[2+i])
-				}
-			case a > 0 && b < 24, len(firstHour) < 24:
+			var ok bool
+			if add.visitors, add.sums, ok = r.window(a, b); !ok {
 				return nil, fmt.Errorf("stats: closed day %s has no hours for the series", d.Format(time.DateOnly))
-			default:
-				if b == 24 {
-					add.visitors = sumRange(lastHour, a, 24)
-				} else {
-					add.visitors = sumRange(firstHour, 0, b)
-				}
-				for i := range add.sums {
-					add.sums[i] = sumRange(ints(v[9+i]), a, b)
-				}
 			}
 			bk := buckets[label]
 			if bk == nil {
@@ -604,12 +625,7 @@ func (e *Engine) readSeries(ctx context.Context, f *fetch, qi int, cut time.Time
 	var out [][]any
 	for _, label := range order {
 		bk := buckets[label]
-		row := []any{uint64(qi), label, uint64(1), "", "", "", "", uint64(max(bk.visitors, 0))}
-		for _, x := range bk.sums {
-			row = append(row, x)
-		}
-		row = append(row, uint64(1), uint64(0), int64(0), int64(0), int64(0), int64(0), int64(0))
-		out = append(out, row)
+		out = append(out, flatRow(qi, label, "", bk.visitors, bk.sums))
 	}
 	return out, nil
 }
