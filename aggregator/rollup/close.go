@@ -14,7 +14,7 @@ import (
 
 // Closing days (schemas/0005_closed_days.sql). Once a UTC day is over and
 // none of its visits can change, the Closer writes its breakdowns to
-// dims_closed with the visitors as plain counts, so that a month of a
+// closed_dims with the visitors as plain counts, so that a month of a
 // breakdown is read as sums instead of decoding a visitors state per value
 // and day. A site's closed days are always a run from its first day, so
 // the read side asks for the newest only.
@@ -54,7 +54,7 @@ func (c Closer) run(ctx context.Context, now time.Time, site string) (int, error
 	if err != nil {
 		return 0, err
 	}
-	q := "SELECT site, min(day) FROM `" + agg + "`.dims_daily WHERE dim = 'total'"
+	q := "SELECT site, min(day) FROM `" + agg + "`.daily_dims WHERE dim = 'total'"
 	var args []any
 	if site != "" {
 		q += " AND site = ?"
@@ -170,13 +170,13 @@ func (c Closer) closedRun(ctx context.Context, agg, site string) (oldest, next t
 	return oldest.UTC().Truncate(day), newest.UTC().Truncate(day).Add(day), nil
 }
 
-// dayEvents are the events of the days [from, to] as dims_daily holds
+// dayEvents are the events of the days [from, to] as daily_dims holds
 // them now: of the visits that started in each, and of its page views.
 type dayEvents struct{ visit, page int64 }
 
 func (c Closer) dayEvents(ctx context.Context, agg, site string, from, to time.Time) (map[time.Time]dayEvents, error) {
 	return c.readEvents(ctx, "SELECT day, toInt64(sumMergeIf(events, dim = 'total')), toInt64(sumMergeIf(events, dim = 'page')) FROM `"+agg+
-		"`.dims_daily WHERE site = ? AND dim IN ('total', 'page') AND day >= ? AND day <= ? GROUP BY day",
+		"`.daily_dims WHERE site = ? AND dim IN ('total', 'page') AND day >= ? AND day <= ? GROUP BY day",
 		site, store.Date(from), store.Date(to))
 }
 
@@ -207,7 +207,7 @@ func (c Closer) readEvents(ctx context.Context, q string, args ...any) (map[time
 	return out, nil
 }
 
-// closeDay writes the day's breakdowns to dims_closed, then records it
+// closeDay writes the day's breakdowns to closed_dims, then records it
 // closed with the events it held before: events that land in between make
 // the next run close it again.
 func (c Closer) closeDay(ctx context.Context, agg, site string, d time.Time) error {
@@ -264,7 +264,7 @@ func (c Closer) closeDay(ctx context.Context, agg, site string, d time.Time) err
 	if previous == 0 {
 		return nil
 	}
-	rows, err = c.Store.Query(ctx, "SELECT count() FROM `"+agg+"`.dims_closed WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), previous)
+	rows, err = c.Store.Query(ctx, "SELECT count() FROM `"+agg+"`.closed_dims WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), previous)
 	if err != nil {
 		return fmt.Errorf("rollup: earlier closes of %s: %w", d.Format(time.DateOnly), err)
 	}
@@ -275,7 +275,7 @@ func (c Closer) closeDay(ctx context.Context, agg, site string, d time.Time) err
 		}
 	}
 	if stale > 0 {
-		err := c.Store.Exec(ctx, "ALTER TABLE `"+agg+"`.dims_closed DELETE WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), previous)
+		err := c.Store.Exec(ctx, "ALTER TABLE `"+agg+"`.closed_dims DELETE WHERE site = ? AND day = ? AND version < ?", site, store.Date(d), previous)
 		if err != nil {
 			return fmt.Errorf("rollup: delete earlier closes of %s: %w", d.Format(time.DateOnly), err)
 		}
@@ -283,14 +283,14 @@ func (c Closer) closeDay(ctx context.Context, agg, site string, d time.Time) err
 	return nil
 }
 
-// closedColumns are the columns of dims_closed a close from raw rows
+// closedColumns are the columns of closed_dims a close from raw rows
 // writes.
 const closedColumns = "site, dim, v1, v2, v3, v4, v5, day, visits, bounces, duration, pageviews, events, visitors, " +
 	"first_hour, last_hour, visits_h, bounces_h, duration_h, pageviews_h, events_h, carried, carried_next, version"
 
-// visitDims unrolls a visit into a row per dimension of dims_daily, as its
-// materialized view (schemas/0003_rollups.sql) does, and of the columns
-// on their own that dims_closed has besides (stats.ColumnDims).
+// visitDims unrolls a visit into a row per dimension of daily_dims, as its
+// materialized view (schemas/0006_day_major.sql) does, and of the columns
+// on their own that closed_dims has besides (stats.ColumnDims).
 var visitDims = `[
     ('total', '', '', '', '', ''),
     ('entry_page', entry_page, '', '', '', ''),
@@ -330,7 +330,7 @@ func perHour(x string) string { return "sumForEach(" + oneHot("Int64", x, "hr") 
 // closeFromRaw is the close of a day whose visits and page views are
 // still kept: every visitor once per row, with the hours of its first and
 // last visit (page view), and the sums per hour. The visitors are those
-// of the rows with sign > 0, as in dims_daily.
+// of the rows with sign > 0, as in daily_dims.
 func closeFromRaw(agg, site string, d time.Time, version uint64) (string, []any) {
 	next, prev := d.Add(day), d.Add(-day)
 	// Per row and visitor (the values first, for ClickHouse 18.16's
@@ -366,7 +366,7 @@ func closeFromRaw(agg, site string, d time.Time, version uint64) (string, []any)
 		"SELECT DISTINCT path, visitor_id FROM session_events WHERE site = ? AND time >= ? AND time < ? AND sign > 0 " +
 		"AND (path, visitor_id) IN (SELECT path, visitor_id FROM session_events WHERE site = ? AND time >= ? AND time < ? AND sign > 0)" +
 		") GROUP BY path"
-	q := "INSERT INTO `" + agg + "`.dims_closed (" + closedColumns + ") " +
+	q := "INSERT INTO `" + agg + "`.closed_dims (" + closedColumns + ") " +
 		"SELECT ?, dim, v1, v2, v3, v4, v5, toDate(?), arraySum(visits_h), arraySum(bounces_h), arraySum(duration_h), " +
 		"arraySum(pageviews_h), arraySum(events_h), arraySum(first_hour), first_hour, last_hour, " +
 		"visits_h, bounces_h, duration_h, pageviews_h, events_h, carried, carried_next, toUInt64(?) FROM (" +
@@ -381,13 +381,13 @@ func closeFromRaw(agg, site string, d time.Time, version uint64) (string, []any)
 }
 
 // closeFromStates is the close of a day whose raw rows are gone: the rows
-// of dims_daily with their visitors merged, without hours. The page
+// of daily_dims with their visitors merged, without hours. The page
 // visitors carried over midnight come from the states too: those of the
 // day and the day before (after), less those of both together.
 func closeFromStates(agg, site string, d time.Time, version uint64) (string, []any) {
 	sums := "toInt64(sumMerge(visits)) AS visits, toInt64(sumMerge(bounces)) AS bounces, toInt64(sumMerge(duration)) AS duration, " +
 		"toInt64(sumMerge(pageviews)) AS pageviews, toInt64(sumMerge(events)) AS events, toUInt64(uniqCombinedMerge(14)(visitors)) AS visitors"
-	from := " FROM `" + agg + "`.dims_daily WHERE site = ? AND day = ?"
+	from := " FROM `" + agg + "`.daily_dims WHERE site = ? AND day = ?"
 	q := "SELECT dim, v1, v2, v3, v4, v5, " + sums + from + " GROUP BY dim, v1, v2, v3, v4, v5"
 	args := []any{site, store.Date(d)}
 	for _, c := range stats.ColumnDims {
@@ -401,13 +401,13 @@ func closeFromStates(agg, site string, d time.Time, version uint64) (string, []a
 		args = append(args, store.Date(d), store.Date(other), site, store.Date(d), store.Date(other))
 		return "(SELECT 'page' AS dim, v1, both AS " + name + " FROM (SELECT v1, toUInt64(greatest(0, toInt64(uniqCombinedMergeIf(14)(visitors, day = ?)) " +
 			"+ toInt64(uniqCombinedMergeIf(14)(visitors, day = ?)) - toInt64(uniqCombinedMerge(14)(visitors)))) AS both FROM `" + agg +
-			"`.dims_daily WHERE site = ? AND dim = 'page' AND day IN (?, ?) GROUP BY v1))"
+			"`.daily_dims WHERE site = ? AND dim = 'page' AND day IN (?, ?) GROUP BY v1))"
 	}
 	// The overlap subqueries bind their values in the order they are
 	// written, after the rows'.
 	before := overlap(d.Add(-day), "carried")
 	after := overlap(d.Add(day), "carried_next")
-	return "INSERT INTO `" + agg + "`.dims_closed (site, dim, v1, v2, v3, v4, v5, day, visits, bounces, duration, pageviews, events, visitors, carried, carried_next, version) " +
+	return "INSERT INTO `" + agg + "`.closed_dims (site, dim, v1, v2, v3, v4, v5, day, visits, bounces, duration, pageviews, events, visitors, carried, carried_next, version) " +
 		"SELECT ?, dim, v1, v2, v3, v4, v5, toDate(?), visits, bounces, duration, pageviews, events, visitors, [carried], carried_next, toUInt64(?) FROM (" +
 		"SELECT * FROM (" + q + ") AS r ANY LEFT JOIN " + before + " AS c USING (dim, v1)" +
 		") AS rc ANY LEFT JOIN " + after + " AS n USING (dim, v1)", append([]any{site, store.Date(d), version}, args...)
@@ -420,7 +420,7 @@ func (c Closer) Reopen(ctx context.Context, site string, from time.Time) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range []string{"closed_days", "dims_closed"} {
+	for _, t := range []string{"closed_days", "closed_dims"} {
 		if err := c.Store.Exec(ctx, "ALTER TABLE `"+agg+"`.`"+t+"` DELETE WHERE site = ? AND day >= ?", site, store.Date(from)); err != nil {
 			return fmt.Errorf("rollup: reopen %s: %w", t, err)
 		}

@@ -20,7 +20,7 @@ import (
 // notFromVisits are aggregate tables fed from other sources (raw events,
 // consent records) that a rebuild from visits must leave alone, and the
 // closed days, which it reopens (see Closer.Reopen).
-var notFromVisits = []string{"realtime_minutely", "consent_hourly", "dims_closed", "closed_days"}
+var notFromVisits = []string{"realtime_minutely", "consent_hourly", "closed_dims", "closed_days"}
 
 // Rebuild re-derives the aggregates of site for the UTC days from from's to
 // to's, and closes again the days it reopened as of now. progress, when

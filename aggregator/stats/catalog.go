@@ -88,15 +88,15 @@ const (
 // Aggregate tables. These names are the only tables the read side can name.
 const (
 	totalHourly   = "visits_total_hourly"
-	dimsDaily     = "dims_daily"
+	dimsDaily     = "daily_dims"
 	pageHourly    = "events_page_hourly"
 	visitsWide    = "visits_wide_hourly"
 	eventsWide    = "events_wide_hourly"
 	realtimeTable = "realtime_minutely"
 	consentTable  = "consent_hourly"
-	// dimsClosed holds dims_daily's rows of closed days, visitors as
+	// dimsClosed holds daily_dims's rows of closed days, visitors as
 	// counts; closedDays says which days are closed (see batch.go).
-	dimsClosed = "dims_closed"
+	dimsClosed = "closed_dims"
 	closedDays = "closed_days"
 )
 
@@ -113,7 +113,7 @@ func visitorsMerge(combinators string) string {
 	return visitorsFunc + "Merge" + combinators + visitorsParams
 }
 
-// group is a dimension of dims_daily: its dim value and the columns its
+// group is a dimension of daily_dims: its dim value and the columns its
 // v1, v2... hold.
 type group struct {
 	dim     string
@@ -155,14 +155,14 @@ var (
 	eventsWideColumns = concat([]string{"page", "entry_page"}, sourceColumns, utmColumns, geoColumns, techColumns)
 )
 
-// ColumnDim is a dimension of dims_closed only: one column of a group of
-// dims_daily on its own (Dim's v1), for breakdowns by that column, whose
+// ColumnDim is a dimension of closed_dims only: one column of a group of
+// daily_dims on its own (Dim's v1), for breakdowns by that column, whose
 // visitors cannot be added up over the group's rows (a visitor can be in
 // two rows of one campaign, with two utm_sources). From names the group
 // and Value its column that holds it.
 type ColumnDim struct{ Dim, Column, From, Value string }
 
-// ColumnDims are the dimensions of dims_closed that dims_daily does not
+// ColumnDims are the dimensions of closed_dims that daily_dims does not
 // have.
 var ColumnDims = []ColumnDim{
 	{"col:referrer", "referrer", "referrer", "v2"},
@@ -174,7 +174,7 @@ var ColumnDims = []ColumnDim{
 }
 
 // closedRead is where the closed days of a breakdown by columns are, in
-// dims_closed: the daily group's dim when the breakdown is by all of its
+// closed_dims: the daily group's dim when the breakdown is by all of its
 // columns, else a dimension of a single column (ColumnDims).
 func closedRead(daily read, columns []string) (read, bool) {
 	r := daily
@@ -234,7 +234,7 @@ func (r read) name() string {
 }
 
 // source is where a query's rows come from: whole UTC days from daily (a
-// dims_daily dimension) when the query has no time dimension, and hours
+// daily_dims dimension) when the query has no time dimension, and hours
 // (the range's edges, or all of it) from hourly.
 type source struct {
 	daily  *read // nil: hours only
@@ -260,7 +260,7 @@ func wideRead(table string, columns []string) read {
 }
 
 // navigate picks, for the columns a query groups or filters by, the
-// narrowest dims_daily dimension for whole days and the narrowest hourly
+// narrowest daily_dims dimension for whole days and the narrowest hourly
 // table for hours.
 func navigate(s scope, columns []string) (source, bool) {
 	var src source

@@ -13,7 +13,7 @@ import (
 )
 
 // Closed days (schemas/0005_closed_days.sql). Once a UTC day is over,
-// aggregator/rollup writes its breakdowns to dims_closed with the visitors
+// aggregator/rollup writes its breakdowns to closed_dims with the visitors
 // as counts and the hours as arrays. A flat, unfiltered breakdown reads
 // what it can of them (closedWindow) instead of merging visitors states,
 // with a plain statement of its own: the whole days of a window added up
@@ -33,7 +33,7 @@ type closedAt struct {
 }
 
 // closedDays says which days of the site are closed (see
-// aggregator/rollup, Closer): they are read from dims_closed.
+// aggregator/rollup, Closer): they are read from closed_dims.
 func (e *Engine) closedDays(ctx context.Context, site string) (closed, error) {
 	e.mu.Lock()
 	cached, ok := e.closed[site]
@@ -82,7 +82,7 @@ func (e *Engine) readClosedDays(ctx context.Context, site string) (closed, error
 	return c, nil
 }
 
-// window is the part of a period read from dims_closed: the UTC days
+// window is the part of a period read from closed_dims: the UTC days
 // [lo, hi), of the first only the hours from first, of the last only those
 // before last (24: all of it). The period may go on before lo (after) and
 // after hi (before), read from states.
@@ -471,7 +471,7 @@ func unionAll(s *sqlBuf) {
 	}
 }
 
-// current keeps the rows of dims_closed of the newest close recorded of
+// current keeps the rows of closed_dims of the newest close recorded of
 // each day in [lo, hi) (see schemas/0005_closed_days.sql).
 func (c closed) current(s *sqlBuf, lo, hi time.Time) {
 	var versions []any
@@ -538,7 +538,7 @@ func mergeGroups(rows []aggRow) []aggRow {
 }
 
 // seriesCut says whether the fetch f is a time series that can read its
-// closed days from dims_closed, and until when: an unfiltered series of
+// closed days from closed_dims, and until when: an unfiltered series of
 // visits by day, week or month (whose buckets start at local midnights,
 // so that a UTC day falls into at most two, as a prefix and a suffix).
 // The rest, from the cut on, comes from the states.
@@ -564,7 +564,7 @@ func seriesCut(f *fetch, c closed) (time.Time, bool) {
 }
 
 // readSeries reads the closed part [from, cut) of the series fetch f from
-// the site's totals in dims_closed, in the flat layout: a row per bucket.
+// the site's totals in closed_dims, in the flat layout: a row per bucket.
 func (e *Engine) readSeries(ctx context.Context, f *fetch, qi int, cut time.Time, c closed) ([][]any, error) {
 	const day = 24 * time.Hour
 	pl := f.pl

@@ -103,7 +103,7 @@ func TestClosedDays(t *testing.T) {
 		before := len(e.rec.statements())
 		closed := answer()
 		read := strings.Join(e.rec.statements()[before:], "\n")
-		if !strings.Contains(read, "dims_closed") {
+		if !strings.Contains(read, "closed_dims") {
 			t.Fatal("the queries did not read the closed days")
 		}
 		for i := range open {
@@ -121,8 +121,8 @@ func TestClosedDays(t *testing.T) {
 		}
 		const cols = "site, dim, v1, v2, v3, v4, v5, day, visits, bounces, duration, pageviews, events, visitors, " +
 			"first_hour, last_hour, visits_h, bounces_h, duration_h, pageviews_h, events_h, carried, carried_next"
-		if err := e.write.Exec(ctx(t), "INSERT INTO `"+agg+"`.dims_closed ("+cols+", version) SELECT "+cols+", version + 1 FROM `"+agg+
-			"`.dims_closed WHERE site = ? AND day >= ? AND day < ?", site.Domain, store.Date(today.AddDate(0, 0, -10)), store.Date(today.AddDate(0, 0, -8))); err != nil {
+		if err := e.write.Exec(ctx(t), "INSERT INTO `"+agg+"`.closed_dims ("+cols+", version) SELECT "+cols+", version + 1 FROM `"+agg+
+			"`.closed_dims WHERE site = ? AND day >= ? AND day < ?", site.Domain, store.Date(today.AddDate(0, 0, -10)), store.Date(today.AddDate(0, 0, -8))); err != nil {
 			t.Fatal(err)
 		}
 		e.eng = stats.New(e.rec)
@@ -260,7 +260,7 @@ func TestClosedDaysWithoutRaw(t *testing.T) {
 		e.eng = stats.New(e.rec)
 		before := len(e.rec.statements())
 		closed := answer()
-		if !strings.Contains(strings.Join(e.rec.statements()[before:], "\n"), "dims_closed") {
+		if !strings.Contains(strings.Join(e.rec.statements()[before:], "\n"), "closed_dims") {
 			t.Fatal("the queries did not read the closed days")
 		}
 		for i := range open {

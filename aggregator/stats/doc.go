@@ -28,7 +28,7 @@
 //
 // The aggregate navigator (catalog.go) picks, for each query, the
 // narrowest source that holds every dimension it groups or filters by:
-// whole UTC days from dims_daily (one row per site, dimension, values and
+// whole UTC days from daily_dims (one row per site, dimension, values and
 // day), and hours (a range's edge hours in the site's zone, or all of a
 // range with a time dimension) from the hourly totals, the hourly pages or
 // the wide tables, which hold every dimension as a key and answer any
