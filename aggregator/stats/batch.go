@@ -102,7 +102,7 @@ type scan struct {
 	tags  []tag
 }
 
-// closed says whether the scan reads closed days: dims_closed, whose
+// closed says whether the scan reads closed days: closed_dims, whose
 // visitors are counts (see schemas/0005_closed_days.sql).
 func (sc *scan) closed() bool { return sc.table == dimsClosed }
 
@@ -127,7 +127,7 @@ type tag struct {
 // scansOf plans the shared reads of the fetches fs[idx...]: one per table,
 // with a tag per fetch and time range that is not empty (a period of whole
 // days has no edge hours to read). Flat fetches read what they can of the
-// closed days from dims_closed (see closedWindow).
+// closed days from closed_dims (see closedWindow).
 func scansOf(fs []*fetch, idx []int, c closed) []*scan {
 	var scans []*scan
 	scanOf := func(r read) *scan {
@@ -283,8 +283,31 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 			s.w(", " + sum(c) + " AS s" + c[:1])
 		}
 	}
-	// Each row, once per tag that wants it: p is the tag.
-	s.w(" FROM (SELECT "+tags.b.String()+" AS p, p.1 AS qi, p.8 AS ev, "+key+" AS k0", tags.args...)
+	if direct := dims && len(alldims) == len(sc.tags); direct {
+		// A tag per dim: a row's dim says which tag it is, and the
+		// conditions below keep each dim to its tag's days. Cheaper to
+		// plan and run than unrolling every row over the tags.
+		var qi, ev, k0 sqlBuf
+		qi.w("multiIf(")
+		ev.w("multiIf(")
+		k0.w("multiIf(")
+		for _, t := range sc.tags {
+			qi.w("dim = ?, toUInt32(?), ", t.dim, t.qi)
+			ev.w("dim = ?, toUInt8(?), ", t.dim, t.event)
+			col := "''"
+			if t.key > 0 {
+				col = sc.keys[t.key-1]
+			}
+			k0.w("dim = ?, "+col+", ", t.dim)
+		}
+		qi.w("toUInt32(0))")
+		ev.w("toUInt8(0))")
+		k0.w("'')")
+		s.w(" FROM (SELECT "+qi.b.String()+" AS qi, "+ev.b.String()+" AS ev, "+k0.b.String()+" AS k0", slices.Concat(qi.args, ev.args, k0.args)...)
+	} else {
+		// Each row, once per tag that wants it: p is the tag.
+		s.w(" FROM (SELECT "+tags.b.String()+" AS p, p.1 AS qi, p.8 AS ev, "+key+" AS k0", tags.args...)
+	}
 	if rank {
 		s.w(", " + day + " AS t")
 	}
