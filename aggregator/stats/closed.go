@@ -156,25 +156,37 @@ func maxTime(a, b time.Time) time.Time {
 // the tag's window.
 func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed) ([][]any, error) {
 	const day = 24 * time.Hour
-	// Whole days of a window: every day but its first, the day after a
-	// first day cut to its hours (whose carried visitors depend on the
-	// hour), and its last. Those are its edges, read row by row.
-	wholeOf := func(t tag) span {
-		lo := t.lo.Add(day)
-		if t.first > 0 {
-			lo = lo.Add(day)
-		}
-		return span{lo, t.hi.Add(-day)}
-	}
+	// The edges of a window, read with their hours: its first day when it
+	// starts within it, its last when it ends within it. For page
+	// breakdowns also the first day (its visitors carried from the day
+	// before are not in the window), the day after a first day cut to its
+	// hours (its carried visitors depend on the hour) and the last when
+	// the window goes on in states (those carried into them). The other
+	// days are whole, added up in one sum.
 	edgesOf := func(t tag) []time.Time {
-		edges := []time.Time{t.lo}
-		if next := t.lo.Add(day); t.first > 0 && next.Before(t.hi) {
+		var edges []time.Time
+		if t.first > 0 || t.event {
+			edges = append(edges, t.lo)
+		}
+		if next := t.lo.Add(day); t.first > 0 && t.event && next.Before(t.hi) {
 			edges = append(edges, next)
 		}
-		if last := t.hi.Add(-day); !slices.ContainsFunc(edges, last.Equal) {
+		if last := t.hi.Add(-day); (t.last < 24 || t.event && t.before) && !slices.ContainsFunc(edges, last.Equal) {
 			edges = append(edges, last)
 		}
 		return edges
+	}
+	wholeOf := func(t tag) span {
+		w := span{t.lo, t.hi}
+		for _, d := range edgesOf(t) {
+			if d.Equal(w.lo) {
+				w.lo = w.lo.Add(day)
+			}
+		}
+		if edges := edgesOf(t); len(edges) > 0 && edges[len(edges)-1].Equal(w.hi.Add(-day)) && w.lo.Before(w.hi) {
+			w.hi = w.hi.Add(-day)
+		}
+		return w
 	}
 	// restrict writes the condition on v1 of tags that want some values
 	// only (top-n candidates); any tag that wants all of them lifts it.
@@ -204,54 +216,103 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 		}
 		groups[i] = append(groups[i], t)
 	}
-	// Arrays travel as text ("[1,0,2]"): decoding them as JSON arrays is
-	// most of the cost of the edge rows on the embedded engine.
-	empty := ", '', '', '', '', '', '', '', '', toUInt64(0)"
 	for g, w := range spans {
 		var dims []string
 		for _, t := range groups[g] {
 			dims = append(dims, t.dim)
 		}
 		unionAll(&s)
-		s.w("SELECT toUInt8(0), toUInt32(?), dim, v1, toDate('1970-01-01'), toInt64(sum(visitors)) - toInt64(sum(carried[1]))", g)
+		s.w("SELECT toUInt8(0), toUInt32(?), dim, v1, toInt64(sum(visitors)) - toInt64(sum(carried[1]))", g)
 		for _, c := range sumColumns {
 			s.w(", toInt64(sum(" + c + "))")
 		}
-		s.w(empty+" FROM "+dimsClosed+" WHERE site = ? AND dim IN ? AND day >= ? AND day < ?",
+		s.w(" FROM "+dimsClosed+" WHERE site = ? AND dim IN ? AND day >= ? AND day < ?",
 			site, store.InStrings(dims), store.Date(w.lo), store.Date(w.hi))
 		c.current(&s, w.lo, w.hi)
 		restrict(&s, groups[g])
 		s.w(" GROUP BY dim, v1")
 	}
-	unionAll(&s)
-	s.w("SELECT toUInt8(1), toUInt32(0), dim, v1, day, toInt64(visitors)")
-	for _, c := range sumColumns {
-		s.w(", " + c)
+	// The edge days, a branch per window (tags with the same window share
+	// it): each row cut to the window's hours by ClickHouse, [first, 24)
+	// of its first day and [0, last) of its last, with the page visitors
+	// carried over midnight taken out where the window also holds the
+	// hours they were counted in before.
+	type cut struct {
+		lo, hi        time.Time
+		first, last   int
+		after, before bool
+		event         bool
 	}
-	s.w(", toString(first_hour), toString(last_hour)")
-	for _, c := range sumColumns {
-		s.w(", toString(" + c + "_h)")
-	}
-	s.w(", toString(carried), carried_next FROM "+dimsClosed+" WHERE site = ?", site)
-	lo, hi := sc.tags[0].lo, sc.tags[0].hi
+	var cuts []cut
+	var cutTags [][]tag
 	for _, t := range sc.tags {
-		lo, hi = minTime(lo, t.lo), maxTime(hi, t.hi)
-	}
-	c.current(&s, lo, hi)
-	s.w(" AND (")
-	for i, t := range sc.tags {
-		if i > 0 {
-			s.w(" OR ")
+		k := cut{t.lo, t.hi, t.first, t.last, t.after, t.before, t.event}
+		i := slices.Index(cuts, k)
+		if i < 0 {
+			cuts, cutTags = append(cuts, k), append(cutTags, nil)
+			i = len(cuts) - 1
 		}
+		cutTags[i] = append(cutTags[i], t)
+	}
+	for i, k := range cuts {
+		tags := cutTags[i]
 		var days []any
-		for _, d := range edgesOf(t) {
+		for _, d := range edgesOf(tags[0]) {
 			days = append(days, store.Date(d))
 		}
-		s.w("(dim = ? AND day IN ?", t.dim, store.In(days))
-		restrict(&s, []tag{t})
-		s.w(")")
+		if len(days) == 0 {
+			continue
+		}
+		var need []string
+		for _, t := range tags {
+			need = append(need, t.sums...)
+		}
+		lo, last := store.Date(k.lo), store.Date(k.hi.Add(-day))
+		visitors, ok := cutVisitors(k.first, 24)
+		hiVisitors, hiOK := cutVisitors(0, k.last)
+		if k.hi.Sub(k.lo) == day {
+			visitors, ok = cutVisitors(k.first, k.last)
+			hiVisitors, hiOK = visitors, ok
+		}
+		if !ok || !hiOK {
+			// The planner (closedWindow) leaves out windows it cannot cut.
+			return nil, fmt.Errorf("stats: closed window %v cannot be cut", k)
+		}
+		var dims []string
+		for _, t := range tags {
+			if !slices.Contains(dims, t.dim) {
+				dims = append(dims, t.dim)
+			}
+		}
+		unionAll(&s)
+		s.w("SELECT toUInt8(1), toUInt32(?), dim, v1, toInt64(sum(multiIf(day = ?, "+visitors+", day = ?, "+hiVisitors+", toInt64(visitors))))",
+			i, lo, last)
+		if k.event {
+			carriedLo := "0"
+			if k.after {
+				carriedLo = "carried[1]"
+			}
+			s.w(" - toInt64(sum(multiIf(day = ?, "+carriedLo+", day = ?, carried[? + 1], carried[1])))", lo, store.Date(k.lo.Add(day)), k.first)
+			if k.before {
+				s.w(" - toInt64(sumIf(carried_next, day = ?))", last)
+			}
+		}
+		for _, c := range sumColumns {
+			if !slices.Contains(need, c) {
+				s.w(", toInt64(0)")
+				continue
+			}
+			first, hiSum := cutSum(c, k.first, 24), cutSum(c, 0, k.last)
+			if k.hi.Sub(k.lo) == day {
+				first, hiSum = cutSum(c, k.first, k.last), cutSum(c, k.first, k.last)
+			}
+			s.w(", toInt64(sum(multiIf(day = ?, "+first+", day = ?, "+hiSum+", "+c+")))", lo, last)
+		}
+		s.w(" FROM "+dimsClosed+" WHERE site = ? AND dim IN ? AND day IN ?", site, store.InStrings(dims), store.In(days))
+		c.current(&s, k.lo, k.hi)
+		restrict(&s, tags)
+		s.w(" GROUP BY dim, v1")
 	}
-	s.w(")")
 
 	rows, err := e.read.Query(ctx, s.b.String(), s.args...)
 	if err != nil {
@@ -267,64 +328,33 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 	}
 	groupOf := map[id]*group{}
 	var order []id
-	add := func(t tag, key string, visitors int64, sums [5]int64) {
-		if t.key == 0 {
-			key = ""
-		}
-		g := groupOf[id{t.qi, key}]
-		if g == nil {
-			g = &group{}
-			groupOf[id{t.qi, key}] = g
-			order = append(order, id{t.qi, key})
-		}
-		g.visitors += visitors
-		for i := range sums {
-			g.sums[i] += sums[i]
-		}
-	}
-	edges := make([][]time.Time, len(sc.tags))
-	for i, t := range sc.tags {
-		edges[i] = edgesOf(t)
-	}
 	for _, v := range rows.Values {
 		dim, _ := v[2].(string)
 		key, _ := v[3].(string)
-		d, _ := v[4].(time.Time)
-		d = d.UTC()
-		r := dayRowOf(v, 5)
+		var tags []tag
 		if toInt(v[0]) == 0 {
-			for _, t := range groups[toInt(v[1])] {
-				if t.dim == dim {
-					add(t, key, r.visitors, r.sums)
-				}
-			}
-			continue
+			tags = groups[toInt(v[1])]
+		} else {
+			tags = cutTags[toInt(v[1])]
 		}
-		carried := ints(v[18])
-		for i, t := range sc.tags {
-			if t.dim != dim || !slices.ContainsFunc(edges[i], d.Equal) {
+		for _, t := range tags {
+			if t.dim != dim {
 				continue
 			}
-			a, b := 0, 24
-			if d.Equal(t.lo) {
-				a = t.first
+			k := key
+			if t.key == 0 {
+				k = ""
 			}
-			if d.Equal(t.hi.Add(-day)) {
-				b = t.last
+			g := groupOf[id{t.qi, k}]
+			if g == nil {
+				g = &group{}
+				groupOf[id{t.qi, k}] = g
+				order = append(order, id{t.qi, k})
 			}
-			// The planner (closedWindow) leaves out windows it cannot cut.
-			visitors, windowed, _ := r.window(a, b)
-			if t.event && (d.After(t.lo) || t.after) {
-				at := 0
-				if d.Equal(t.lo.Add(day)) {
-					at = t.first
-				}
-				visitors -= sumRange(carried, at, at+1)
+			g.visitors += toInt(v[4])
+			for i := range g.sums {
+				g.sums[i] += toInt(v[5+i])
 			}
-			if t.event && t.before && d.Equal(t.hi.Add(-day)) {
-				visitors -= toInt(v[19])
-			}
-			add(t, key, visitors, windowed)
 		}
 	}
 	flat := make([][]any, 0, len(order))
@@ -333,6 +363,29 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 		flat = append(flat, flatRow(k.qi, "", k.key, g.visitors, g.sums))
 	}
 	return flat, nil
+}
+
+// cutVisitors is the SQL of a closed day's visitors in its hours [a, b):
+// the whole day, a suffix or a prefix (see dayRow.window).
+func cutVisitors(a, b int) (string, bool) {
+	switch {
+	case a == 0 && b == 24:
+		return "toInt64(visitors)", true
+	case a > 0 && b < 24:
+		return "", false
+	case b == 24:
+		return fmt.Sprintf("toInt64(arraySum(arraySlice(last_hour, %d)))", a+1), true
+	default:
+		return fmt.Sprintf("toInt64(arraySum(arraySlice(first_hour, 1, %d)))", b), true
+	}
+}
+
+// cutSum is the SQL of a closed day's sum of column c in its hours [a, b).
+func cutSum(c string, a, b int) string {
+	if a == 0 && b == 24 {
+		return c
+	}
+	return fmt.Sprintf("arraySum(arraySlice(%s_h, %d, %d))", c, a+1, b-a)
 }
 
 // flatRow is a row of the flat layout (see wrap) of a fetch's bucket or
