@@ -117,6 +117,7 @@ type tag struct {
 	lo, hi   time.Time
 	lo2, hi2 time.Time
 	only     []string
+	sums     []string // the sums the fetch wants (metricColumns)
 	// Closed scans: of the day lo only the hours from first, of the day
 	// before hi only those before last (24: all); after, before: the
 	// fetch also reads the time before lo, after hi, from states.
@@ -150,7 +151,7 @@ func scansOf(fs []*fetch, idx []int, c closed) []*scan {
 				return
 			}
 			sc := scanOf(r)
-			t := tag{qi: i, dim: r.dim, event: pl.scope == eventScope, lo: lo, hi: hi, lo2: lo2, hi2: hi2, only: pl.only,
+			t := tag{qi: i, dim: r.dim, event: pl.scope == eventScope, lo: lo, hi: hi, lo2: lo2, hi2: hi2, only: pl.only, sums: pl.metricColumns(),
 				first: w.first, last: w.last, after: w.after, before: w.before}
 			if len(pl.keys) > 0 {
 				phys := r.cols[pl.keys[0].column]
@@ -660,6 +661,33 @@ func (pl plan) topN(q Query) bool {
 	}
 	o := orderOf(q)
 	return q.Pagination.Offset+limit <= maxCandidates/2 && o[0].Key == MetricVisitors && o[0].Direction == "desc"
+}
+
+// closedMostly says whether the top-n breakdown pl reads all of its
+// period from closed days but two days at most: then reading every group
+// (a plain sum per group over the closed days, and the few states of the
+// rest) costs less than ranking the groups and reading the candidates,
+// and takes one step.
+func (pl plan) closedMostly(c closed) bool {
+	daily := pl.src.daily
+	if daily == nil || daily.table != dimsDaily || pl.interval != "" {
+		return false
+	}
+	if _, exact := closedRead(*daily, pl.columns()); !exact {
+		return false
+	}
+	w, ok := closedWindow(pl.p.from, pl.p.to, c)
+	if !ok {
+		return false
+	}
+	end := pl.p.to
+	if !pl.p.cut.IsZero() && pl.p.cut.Before(end) {
+		end = pl.p.cut
+	}
+	start := w.lo.Add(time.Duration(w.first) * time.Hour)
+	stop := w.hi.Add(-time.Duration(24-w.last) * time.Hour)
+	open := start.Sub(pl.p.from) + max(0, end.Sub(stop))
+	return open <= 48*time.Hour
 }
 
 // pick chooses the candidates of a top-n breakdown from its ranked groups,

@@ -107,6 +107,13 @@ func (e *Engine) RunMany(ctx context.Context, site aggregator.Site, qs []Query, 
 		// Without it, every day is read from its states.
 		days, _ = e.closedDays(ctx, site.Domain)
 	}
+	for _, j := range jobs {
+		if j.topN && j.pl.closedMostly(days) {
+			j.topN = false
+			j.main = flatFetch(j.pl, false)
+			j.pending[0] = j.main
+		}
+	}
 	// Top-n breakdowns take two steps (rank, then their candidates);
 	// the rest mostly one. The two kinds go their own ways at the same
 	// time, so that the candidates are read while the rest still is.
