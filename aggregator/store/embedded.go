@@ -180,11 +180,19 @@ func (s *embedded) Query(ctx context.Context, query string, args ...any) (*Rows,
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.run(ctx, q, "JSONCompact")
+	out, err := s.run(ctx, q, "RowBinaryWithNamesAndTypes")
 	if err != nil {
 		return nil, err
 	}
-	return decodeJSONCompact(out)
+	rows, err := decodeRowBinary(out)
+	if errors.Is(err, errUnsupported) {
+		// A type only JSON reads (an Enum, a Map...): ask again.
+		if out, err = s.run(ctx, q, "JSONCompact"); err != nil {
+			return nil, err
+		}
+		return decodeJSONCompact(out)
+	}
+	return rows, err
 }
 
 func (s *embedded) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
