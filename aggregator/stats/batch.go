@@ -201,6 +201,11 @@ func scansOf(fs []*fetch, idx []int, c closed) []*scan {
 // wants it (ARRAY JOIN over the tags), groups them per tag and key, and
 // the branch adds up what the reads of a tag found.
 func writeShared(s *sqlBuf, scans []*scan, site string, rank bool) {
+	if len(scans) == 1 {
+		// One read: its groups are the answer.
+		scans[0].write(s, rank, site, true)
+		return
+	}
 	// Ranks: per tag and key, the activity and the days it had any (the
 	// days with a positive row that have no negative one: a lower bound
 	// of the days whose rows add up to more than zero). Flat: per tag and
@@ -214,14 +219,15 @@ func writeShared(s *sqlBuf, scans []*scan, site string, rank bool) {
 		if i > 0 {
 			s.w(" UNION ALL ")
 		}
-		sc.write(s, rank, site)
+		sc.write(s, rank, site, false)
 	}
 	s.w(") GROUP BY qi, k0")
 }
 
 // write writes the read of one table: per tag, key (and, for ranks, UTC
-// day) the sums, and for flat fetches the visitors state.
-func (sc *scan) write(s *sqlBuf, rank bool, site string) {
+// day) the sums, and for flat fetches the visitors state; or, final, the
+// rows of the rank or flat layout.
+func (sc *scan) write(s *sqlBuf, rank bool, site string, final bool) {
 	dims := sc.table == dimsDaily
 	key := "''"
 	if len(sc.keys) > 0 {
@@ -277,7 +283,17 @@ func (sc *scan) write(s *sqlBuf, rank bool, site string) {
 		if sc.table == eventsWide || sc.table == pageHourly {
 			act = "finalizeAggregation(events)"
 		}
-		s.w("SELECT qi, k0, sum(" + act + ") AS a, uniqExactIf(t, " + act + " > 0) AS dp, uniqExactIf(t, " + act + " < 0) AS dn")
+		if final {
+			s.w("SELECT toUInt32(qi), k0, toInt64(sum(" + act + ")), toUInt64(greatest(0, toInt64(uniqExactIf(t, " + act + " > 0)) - toInt64(uniqExactIf(t, " + act + " < 0))))")
+		} else {
+			s.w("SELECT qi, k0, sum(" + act + ") AS a, uniqExactIf(t, " + act + " > 0) AS dp, uniqExactIf(t, " + act + " < 0) AS dn")
+		}
+	} else if final {
+		s.w("SELECT toUInt32(qi), '', toUInt8(1), k0, k0, k0, k0, toUInt64(" + visitorsMerge("") + "(visitors))")
+		for _, c := range sumColumns {
+			s.w(", toInt64(" + sum(c) + ")")
+		}
+		s.w(", toUInt64(1), toUInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0), toInt64(0)")
 	} else {
 		s.w("SELECT qi, k0, " + visitorsMerge("State") + "(visitors) AS u")
 		for _, c := range sumColumns {
@@ -442,6 +458,28 @@ func union(ranges [][2]time.Time) [][2]time.Time {
 	return out
 }
 
+// splitClosed splits the closed scan sc in two reads to run at once, so
+// that both cores work on a page: the page breakdowns (thousands of
+// values, and the visitors carried over midnight) and the rest.
+func splitClosed(sc *scan) []*scan {
+	if sc == nil {
+		return nil
+	}
+	pages, rest := *sc, *sc
+	pages.tags, rest.tags = nil, nil
+	for _, t := range sc.tags {
+		if t.event {
+			pages.tags = append(pages.tags, t)
+		} else {
+			rest.tags = append(rest.tags, t)
+		}
+	}
+	if len(pages.tags) == 0 || len(rest.tags) == 0 {
+		return []*scan{sc}
+	}
+	return []*scan{&pages, &rest}
+}
+
 // takeClosed takes the closed scan (read on its own) out of scans.
 func takeClosed(scans []*scan) (*scan, []*scan) {
 	i := slices.IndexFunc(scans, (*scan).closed)
@@ -494,15 +532,15 @@ func (e *Engine) runBatch(ctx context.Context, fs []*fetch, c closed) error {
 	}
 	var (
 		wg         sync.WaitGroup
-		errs       [4]error
-		closedRows [][]any
+		errs       [5]error
+		closedRows [2][][]any
 		rankRows   [][]any
 	)
-	if closedFlat != nil {
-		wg.Go(func() { closedRows, errs[2] = e.readClosed(ctx, closedFlat, fs[shared[0]].pl.site, c) })
+	for i, sc := range splitClosed(closedFlat) {
+		wg.Go(func() { closedRows[i], errs[2+i] = e.readClosed(ctx, sc, fs[shared[0]].pl.site, c) })
 	}
 	if closedRank != nil {
-		wg.Go(func() { rankRows, errs[3] = e.rankClosed(ctx, closedRank, fs[ranked[0]].pl.site, c) })
+		wg.Go(func() { rankRows, errs[4] = e.rankClosed(ctx, closedRank, fs[ranked[0]].pl.site, c) })
 	}
 	seriesRows := make([][][]any, len(series))
 	seriesErrs := make([]error, len(series))
@@ -531,7 +569,7 @@ func (e *Engine) runBatch(ctx context.Context, fs []*fetch, c closed) error {
 		})
 	}
 	wg.Wait()
-	for _, v := range slices.Concat(append(seriesRows, closedRows, rankRows)...) {
+	for _, v := range slices.Concat(append(seriesRows, closedRows[0], closedRows[1], rankRows)...) {
 		qi := int(toInt(v[0]))
 		fs[qi].rows = append(fs[qi].rows, v)
 	}

@@ -578,35 +578,57 @@ func finish(res Result, q Query, pl plan, rows []resultRow) Result {
 			}
 		}
 	}
+	// Rows sort by the query's order, then by their dimensions as text: a
+	// total order (no two rows have the same dimensions), so an unstable
+	// sort gives the same page every time. The text of each row is made
+	// once: a breakdown can have thousands of rows, most of them ties.
 	order := orderOf(q)
-	slices.SortStableFunc(rows, func(a, b resultRow) int {
+	type ranked struct {
+		resultRow
+		text []string
+	}
+	sorted := make([]ranked, len(rows))
+	for i, r := range rows {
+		sorted[i].resultRow = r
+		sorted[i].text = make([]string, len(r.dims))
+		for j, d := range r.dims {
+			sorted[i].text[j] = fmt.Sprint(d)
+		}
+	}
+	type key struct {
+		metric, dim int
+		desc        bool
+	}
+	keys := make([]key, len(order))
+	for i, o := range order {
+		keys[i] = key{slices.Index(q.Metrics, o.Key), slices.Index(q.Dimensions, o.Key), o.Direction == "desc"}
+	}
+	slices.SortFunc(sorted, func(a, b ranked) int {
 		if a.other != b.other {
 			if a.other {
 				return 1
 			}
 			return -1
 		}
-		for _, o := range order {
+		for _, k := range keys {
 			c := 0
-			if i := slices.Index(q.Metrics, o.Key); i >= 0 {
-				c = cmp.Compare(a.values[i], b.values[i])
-			} else if i := slices.Index(q.Dimensions, o.Key); i >= 0 {
-				c = cmp.Compare(fmt.Sprint(a.dims[i]), fmt.Sprint(b.dims[i]))
+			if k.metric >= 0 {
+				c = cmp.Compare(a.values[k.metric], b.values[k.metric])
+			} else if k.dim >= 0 {
+				c = cmp.Compare(a.text[k.dim], b.text[k.dim])
 			}
-			if o.Direction == "desc" {
+			if k.desc {
 				c = -c
 			}
 			if c != 0 {
 				return c
 			}
 		}
-		for i := range a.dims {
-			if c := cmp.Compare(fmt.Sprint(a.dims[i]), fmt.Sprint(b.dims[i])); c != 0 {
-				return c
-			}
-		}
-		return 0
+		return slices.Compare(a.text, b.text)
 	})
+	for i := range sorted {
+		rows[i] = sorted[i].resultRow
+	}
 	if q.Include.TotalRows {
 		n := len(rows)
 		res.Meta.TotalRows = &n
