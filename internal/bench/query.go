@@ -35,9 +35,9 @@ import (
 // It loads N raw events' worth of realistic traffic (package synthetic)
 // through the bulk path, straight into sessions and session_events whose
 // materialized views fill the aggregates, into the embedded store and into
-// a ClickHouse server started for the run; lets the aggregates merge as
-// closes the days before today and lets the aggregates merge, as a store
-// in use has (aggregator/rollup; OPTIMIZE ... FINAL); then takes the
+// a ClickHouse server started for the run; closes the days before today
+// and lets the aggregates merge, as in a store in use (aggregator/rollup;
+// OPTIMIZE ... FINAL); then takes the
 // median of several overviews of the last 30 days after a warm-up, and of
 // the dashboard's overview page, served by the real dashboard over
 // loopback to a signed-in admin (the page is rendered on the embedded
