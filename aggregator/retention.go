@@ -107,13 +107,20 @@ func (r Retention) Run(ctx context.Context, now time.Time) ([]Dropped, error) {
 	// register of inserts and the sessionizer's bookkeeping while those
 	// inserts can still be folded in. They are dropped by whole months or
 	// days.
-	more, err := r.dropOld(ctx, "consent_revocations", "toYYYYMM(time)", today.AddDate(0, 0, -consent.MaxLifetimeDays-31))
-	dropped = append(dropped, more...)
-	if err != nil {
-		return dropped, err
-	}
-	for _, t := range []string{"raw_inserts", "sessionized_inserts"} {
-		more, err = r.dropOld(ctx, t, "toYYYYMMDD(time)", today.AddDate(0, 0, -7))
+	// The dashboard's sign-ins go with the month they were made in once
+	// every one of them has expired, and sign-in attempts (the lockout
+	// looks back 15 minutes) after a week.
+	for _, o := range []struct {
+		table, partition, last string
+		cutoff                 time.Time
+	}{
+		{"consent_revocations", "toYYYYMM(time)", "time", today.AddDate(0, 0, -consent.MaxLifetimeDays-31)},
+		{"raw_inserts", "toYYYYMMDD(time)", "time", today.AddDate(0, 0, -7)},
+		{"sessionized_inserts", "toYYYYMMDD(time)", "time", today.AddDate(0, 0, -7)},
+		{"dashboard_sessions", "toYYYYMM(created_at)", "expires_at", now.UTC()},
+		{"dashboard_login_attempts", "toYYYYMMDD(time)", "time", today.AddDate(0, 0, -7)},
+	} {
+		more, err := r.dropOld(ctx, o.table, o.partition, o.last, o.cutoff)
 		dropped = append(dropped, more...)
 		if err != nil {
 			return dropped, err
@@ -134,11 +141,11 @@ func (r Retention) countBefore(ctx context.Context, table, site string, cutoff t
 	return n, nil
 }
 
-// dropOld drops the partitions of table (partitioned by expr of time) that
-// hold only rows older than cutoff.
-func (r Retention) dropOld(ctx context.Context, table, expr string, cutoff time.Time) ([]Dropped, error) {
+// dropOld drops the partitions of table (partitioned by expr) whose rows
+// all have their column last before cutoff.
+func (r Retention) dropOld(ctx context.Context, table, expr, last string, cutoff time.Time) ([]Dropped, error) {
 	rows, err := r.Store.Query(ctx, fmt.Sprintf(
-		"SELECT %[1]s AS p, count(), max(time) FROM %[2]s GROUP BY p HAVING max(time) < ? ORDER BY p", expr, table), cutoff)
+		"SELECT %[1]s AS p, count(), max(%[3]s) FROM %[2]s GROUP BY p HAVING max(%[3]s) < ? ORDER BY p", expr, table, last), cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("aggregator: retention of %s: %w", table, err)
 	}

@@ -60,6 +60,22 @@ func TestRetention(t *testing.T) {
 			recs.Put(ctx, consent.Record{ConsentID: "l" + string(rune('a'+age)), Version: 1, Site: "long.no", Time: now.AddDate(0, 0, -age), Action: consent.ActionAcceptAll})
 		}
 
+		// Dashboard sign-ins: September's have all expired, one of
+		// November's has not; a sign-in attempt of yesterday and one of
+		// last month.
+		signIns := [][]any{
+			{"s1", "a@x.no", "c", time.Date(2026, 9, 3, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC), uint64(1), uint8(0)},
+			{"s2", "a@x.no", "c", time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), uint64(1), uint8(0)},
+			{"s3", "a@x.no", "c", time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), uint64(1), uint8(0)},
+		}
+		if err := s.Insert(ctx, "dashboard_sessions", []string{"id", "email", "csrf", "created_at", "expires_at", "version", "revoked"}, signIns); err != nil {
+			t.Fatal(err)
+		}
+		attempts := [][]any{{"h", now.AddDate(0, 0, -1), uint8(0)}, {"h", now.AddDate(0, -1, 0), uint8(0)}}
+		if err := s.Insert(ctx, "dashboard_login_attempts", []string{"account", "time", "ok"}, attempts); err != nil {
+			t.Fatal(err)
+		}
+
 		var logs bytes.Buffer
 		r := Retention{Store: s, Log: slog.New(slog.NewTextHandler(&logs, nil))}
 		dropped, err := r.Run(ctx, now)
@@ -84,6 +100,12 @@ func TestRetention(t *testing.T) {
 		}
 		if got := count(t, s, "SELECT count() FROM consent_records WHERE site = 'long.no'"); got != 3 {
 			t.Errorf("long.no consent records left: got %d, want 3", got)
+		}
+		if got := count(t, s, "SELECT count() FROM dashboard_sessions"); got != 2 {
+			t.Errorf("dashboard sign-ins left: got %d, want November's 2 (one still valid)", got)
+		}
+		if got := count(t, s, "SELECT count() FROM dashboard_login_attempts"); got != 1 {
+			t.Errorf("sign-in attempts left: got %d, want yesterday's", got)
 		}
 		var eventDrops int
 		for _, d := range dropped {
