@@ -137,13 +137,6 @@ func closedWindow(from, to time.Time, c closed) (window, bool) {
 	return w, true
 }
 
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -178,12 +171,13 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 	}
 	wholeOf := func(t tag) span {
 		w := span{t.lo, t.hi}
-		for _, d := range edgesOf(t) {
+		edges := edgesOf(t)
+		for _, d := range edges {
 			if d.Equal(w.lo) {
 				w.lo = w.lo.Add(day)
 			}
 		}
-		if edges := edgesOf(t); len(edges) > 0 && edges[len(edges)-1].Equal(w.hi.Add(-day)) && w.lo.Before(w.hi) {
+		if n := len(edges); n > 0 && edges[n-1].Equal(w.hi.Add(-day)) && w.lo.Before(w.hi) {
 			w.hi = w.hi.Add(-day)
 		}
 		return w
