@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -55,7 +56,9 @@ func (c *sessionCache) Add(key string, s signedIn) {
 			clear(c.entries)
 		}
 	}
-	c.entries[key] = cacheEntry{s: s, expires: now.Add(c.ttl)}
+	// The key (a cookie) may point into the request's buffer, which the
+	// server reuses for the next request: the map keeps a copy.
+	c.entries[strings.Clone(key)] = cacheEntry{s: s, expires: now.Add(c.ttl)}
 }
 
 func (c *sessionCache) Remove(key string) {

@@ -1,6 +1,7 @@
 package statsapi
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -32,7 +33,9 @@ func (l *limiter) take(key string, now time.Time) time.Duration {
 	b, ok := l.buckets[key]
 	if !ok {
 		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
+		// The key may point into the request's buffer, which the server
+		// reuses for the next request: the map keeps a copy.
+		l.buckets[strings.Clone(key)] = b
 	}
 	if d := now.Sub(b.last).Seconds(); d > 0 {
 		b.tokens = min(l.burst, b.tokens+d*l.rate)
