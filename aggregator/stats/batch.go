@@ -591,8 +591,14 @@ func (f *fetch) flat() []aggRow {
 			only[k] = true
 		}
 	}
+	// The complement is there only under filters; reading a nil map gives
+	// zeros.
+	filtered := len(f.pl.filters) > 0
 	for _, v := range f.rows {
-		r := aggRow{kept: toInt(v[2]) == 1, n: int(toInt(v[13])), sums: map[string]int64{}, cSums: map[string]int64{}}
+		r := aggRow{kept: toInt(v[2]) == 1, n: int(toInt(v[13])), sums: make(map[string]int64, len(sumColumns))}
+		if filtered {
+			r.cSums = make(map[string]int64, len(sumColumns))
+		}
 		if tb, _ := v[1].(string); tb != "" {
 			layout := time.DateOnly
 			if f.pl.interval == "hour" {
@@ -608,7 +614,9 @@ func (f *fetch) flat() []aggRow {
 		r.cVisitors = toInt(v[14])
 		for i, m := range sumColumns {
 			r.sums[m] = toInt(v[8+i])
-			r.cSums[m] = toInt(v[15+i])
+			if filtered {
+				r.cSums[m] = toInt(v[15+i])
+			}
 		}
 		out = append(out, r)
 	}

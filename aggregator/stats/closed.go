@@ -560,10 +560,15 @@ func sumRange(xs []int64, lo, hi int) int64 {
 // mergeGroups adds up the rows of the same group (bucket and keys): a
 // shared fetch gets its closed days in rows of their own.
 func mergeGroups(rows []aggRow) []aggRow {
+	type groupID struct {
+		bucket int64
+		keys   [maxDimensions]string
+	}
 	var out []aggRow
-	at := map[string]int{}
+	at := make(map[groupID]int, len(rows))
 	for _, r := range rows {
-		id := r.bucket.String() + "\x00" + strings.Join(r.keys, "\x00")
+		id := groupID{bucket: r.bucket.Unix()}
+		copy(id.keys[:], r.keys)
 		i, ok := at[id]
 		if !ok {
 			at[id] = len(out)
@@ -578,6 +583,9 @@ func mergeGroups(rows []aggRow) []aggRow {
 			m.sums[k] += x
 		}
 		for k, x := range r.cSums {
+			if m.cSums == nil {
+				m.cSums = map[string]int64{}
+			}
 			m.cSums[k] += x
 		}
 	}
