@@ -164,27 +164,24 @@ func scansOf(fs []*fetch, idx []int, c closed) []*scan {
 			sc.tags = append(sc.tags, t)
 		}
 		daily := pl.src.daily
-		if daily != nil && daily.table == dimsDaily && pl.interval == "" {
-			cl, exact := closedRead(*daily, pl.columns())
-			if w, ok := closedWindow(pl.p.from, pl.p.to, c); ok && exact {
-				add(cl, w.lo, w.hi, w.hi, w.hi, w)
-				// The rest, from states: hours, whole days, hours.
-				if w.after {
-					if dFrom, _, ok := pl.split(); ok {
-						add(pl.src.hourly, pl.p.from, dFrom, dFrom, dFrom, window{})
-						add(*daily, dFrom, w.lo, w.lo, w.lo, window{})
-					} else {
-						add(pl.src.hourly, pl.p.from, w.lo, w.lo, w.lo, window{})
-					}
-				}
-				if dFrom, dTo, ok := pl.split(); ok && w.hi.Before(dTo) {
-					add(*daily, maxTime(dFrom, w.hi), dTo, dTo, dTo, window{})
-					add(pl.src.hourly, dTo, pl.p.to, pl.p.to, pl.p.to, window{})
+		if cl, w, ok := pl.closedPart(c); ok {
+			add(cl, w.lo, w.hi, w.hi, w.hi, w)
+			// The rest, from states: hours, whole days, hours.
+			if w.after {
+				if dFrom, _, ok := pl.split(); ok {
+					add(pl.src.hourly, pl.p.from, dFrom, dFrom, dFrom, window{})
+					add(*daily, dFrom, w.lo, w.lo, w.lo, window{})
 				} else {
-					add(pl.src.hourly, maxTime(pl.p.from, w.hi), pl.p.to, pl.p.to, pl.p.to, window{})
+					add(pl.src.hourly, pl.p.from, w.lo, w.lo, w.lo, window{})
 				}
-				continue
 			}
+			if dFrom, dTo, ok := pl.split(); ok && w.hi.Before(dTo) {
+				add(*daily, maxTime(dFrom, w.hi), dTo, dTo, dTo, window{})
+				add(pl.src.hourly, dTo, pl.p.to, pl.p.to, pl.p.to, window{})
+			} else {
+				add(pl.src.hourly, maxTime(pl.p.from, w.hi), pl.p.to, pl.p.to, pl.p.to, window{})
+			}
+			continue
 		}
 		if dFrom, dTo, ok := pl.split(); ok {
 			add(*daily, dFrom, dTo, dTo, dTo, window{})
@@ -691,8 +688,9 @@ func (f *fetch) ranks() []rankRow {
 // beyond it, the query runs in full.
 const maxCandidates = 2000
 
-// topN says whether q takes the top-n path.
-func (pl plan) topN(q Query) bool {
+// topN says whether q takes the top-n path, the site's closed days being
+// c.
+func (pl plan) topN(q Query, c closed) bool {
 	if len(pl.keys) == 0 || pl.interval != "" || len(pl.filters) > 0 || len(pl.columns()) != 1 || q.Include.TotalRows {
 		return false
 	}
@@ -706,23 +704,31 @@ func (pl plan) topN(q Query) bool {
 		limit = DefaultLimit
 	}
 	o := orderOf(q)
-	return q.Pagination.Offset+limit <= maxCandidates/2 && o[0].Key == MetricVisitors && o[0].Direction == "desc"
+	return q.Pagination.Offset+limit <= maxCandidates/2 && o[0].Key == MetricVisitors && o[0].Direction == "desc" && !pl.closedMostly(c)
 }
 
-// closedMostly says whether the top-n breakdown pl reads all of its
-// period from closed days but two days at most: then reading every group
-// (a plain sum per group over the closed days, and the few states of the
-// rest) costs less than ranking the groups and reading the candidates,
-// and takes one step.
-func (pl plan) closedMostly(c closed) bool {
+// closedPart is what the flat, unfiltered breakdown pl can read of its
+// period from closed days: where in closed_dims, and the window.
+func (pl plan) closedPart(c closed) (read, window, bool) {
 	daily := pl.src.daily
 	if daily == nil || daily.table != dimsDaily || pl.interval != "" {
-		return false
+		return read{}, window{}, false
 	}
-	if _, exact := closedRead(*daily, pl.columns()); !exact {
-		return false
+	cl, exact := closedRead(*daily, pl.columns())
+	if !exact {
+		return read{}, window{}, false
 	}
 	w, ok := closedWindow(pl.p.from, pl.p.to, c)
+	return cl, w, ok
+}
+
+// closedMostly says whether the breakdown pl reads all of its period from
+// closed days but two days at most: then reading every group (a plain
+// sum per group over the closed days, and the few states of the rest)
+// costs less than ranking the groups and reading the candidates, and
+// takes one step.
+func (pl plan) closedMostly(c closed) bool {
+	_, w, ok := pl.closedPart(c)
 	if !ok {
 		return false
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/varde/varde/aggregator"
@@ -196,25 +194,14 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 	}
 
 	var s sqlBuf
-	var spans []span
-	var groups [][]tag
-	for _, t := range sc.tags {
+	// The whole days, a branch per span of them (tags with the same span
+	// share it).
+	spans, groups := groupTags(sc.tags, func(t tag) (span, bool) {
 		w := wholeOf(t)
-		if !w.lo.Before(w.hi) {
-			continue
-		}
-		i := slices.Index(spans, w)
-		if i < 0 {
-			spans, groups = append(spans, w), append(groups, nil)
-			i = len(spans) - 1
-		}
-		groups[i] = append(groups[i], t)
-	}
+		return w, w.lo.Before(w.hi)
+	})
 	for g, w := range spans {
-		var dims []string
-		for _, t := range groups[g] {
-			dims = append(dims, t.dim)
-		}
+		dims := dimsOf(groups[g])
 		unionAll(&s)
 		s.w("SELECT toUInt8(0), toUInt32(?), dim, v1, toInt64(sum(visitors)) - toInt64(sum(carried[1]))", g)
 		for _, c := range sumColumns {
@@ -232,22 +219,12 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 	// carried over midnight taken out where the window also holds the
 	// hours they were counted in before.
 	type cut struct {
-		lo, hi        time.Time
-		first, last   int
-		after, before bool
-		event         bool
+		w     window
+		event bool
 	}
-	var cuts []cut
-	var cutTags [][]tag
-	for _, t := range sc.tags {
-		k := cut{t.lo, t.hi, t.first, t.last, t.after, t.before, t.event}
-		i := slices.Index(cuts, k)
-		if i < 0 {
-			cuts, cutTags = append(cuts, k), append(cutTags, nil)
-			i = len(cuts) - 1
-		}
-		cutTags[i] = append(cutTags[i], t)
-	}
+	cuts, cutTags := groupTags(sc.tags, func(t tag) (cut, bool) {
+		return cut{window{t.lo, t.hi, t.first, t.last, t.after, t.before}, t.event}, true
+	})
 	for i, k := range cuts {
 		tags := cutTags[i]
 		var days []any
@@ -261,33 +238,31 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 		for _, t := range tags {
 			need = append(need, t.sums...)
 		}
-		lo, last := store.Date(k.lo), store.Date(k.hi.Add(-day))
-		visitors, ok := cutVisitors(k.first, 24)
-		hiVisitors, hiOK := cutVisitors(0, k.last)
-		if k.hi.Sub(k.lo) == day {
-			visitors, ok = cutVisitors(k.first, k.last)
-			hiVisitors, hiOK = visitors, ok
+		// The hours of the first day [loA, loB), of the last [hiA, hiB):
+		// one day's when the window is a day long.
+		w := k.w
+		loA, loB, hiA, hiB := w.first, 24, 0, w.last
+		if w.hi.Sub(w.lo) == day {
+			loB, hiA = w.last, w.first
 		}
+		lo, last := store.Date(w.lo), store.Date(w.hi.Add(-day))
+		visitors, ok := cutVisitors(loA, loB)
+		hiVisitors, hiOK := cutVisitors(hiA, hiB)
 		if !ok || !hiOK {
 			// The planner (closedWindow) leaves out windows it cannot cut.
-			return nil, fmt.Errorf("stats: closed window %v cannot be cut", k)
+			return nil, fmt.Errorf("stats: closed window %+v cannot be cut", w)
 		}
-		var dims []string
-		for _, t := range tags {
-			if !slices.Contains(dims, t.dim) {
-				dims = append(dims, t.dim)
-			}
-		}
+		dims := dimsOf(tags)
 		unionAll(&s)
 		s.w("SELECT toUInt8(1), toUInt32(?), dim, v1, toInt64(sum(multiIf(day = ?, "+visitors+", day = ?, "+hiVisitors+", toInt64(visitors))))",
 			i, lo, last)
 		if k.event {
 			carriedLo := "0"
-			if k.after {
+			if w.after {
 				carriedLo = "carried[1]"
 			}
-			s.w(" - toInt64(sum(multiIf(day = ?, "+carriedLo+", day = ?, carried[? + 1], carried[1])))", lo, store.Date(k.lo.Add(day)), k.first)
-			if k.before {
+			s.w(" - toInt64(sum(multiIf(day = ?, "+carriedLo+", day = ?, carried[? + 1], carried[1])))", lo, store.Date(w.lo.Add(day)), w.first)
+			if w.before {
 				s.w(" - toInt64(sumIf(carried_next, day = ?))", last)
 			}
 		}
@@ -296,14 +271,10 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 				s.w(", toInt64(0)")
 				continue
 			}
-			first, hiSum := cutSum(c, k.first, 24), cutSum(c, 0, k.last)
-			if k.hi.Sub(k.lo) == day {
-				first, hiSum = cutSum(c, k.first, k.last), cutSum(c, k.first, k.last)
-			}
-			s.w(", toInt64(sum(multiIf(day = ?, "+first+", day = ?, "+hiSum+", "+c+")))", lo, last)
+			s.w(", toInt64(sum(multiIf(day = ?, "+cutSum(c, loA, loB)+", day = ?, "+cutSum(c, hiA, hiB)+", "+c+")))", lo, last)
 		}
 		s.w(" FROM "+dimsClosed+" WHERE site = ? AND dim IN ? AND day IN ?", site, store.InStrings(dims), store.In(days))
-		c.current(&s, k.lo, k.hi)
+		c.current(&s, w.lo, w.hi)
 		restrict(&s, tags)
 		s.w(" GROUP BY dim, v1")
 	}
@@ -359,6 +330,37 @@ func (e *Engine) readClosed(ctx context.Context, sc *scan, site string, c closed
 	return flat, nil
 }
 
+// groupTags groups tags by key, in the order the keys first come; a tag
+// whose key is not ok is in no group.
+func groupTags[K comparable](tags []tag, key func(tag) (K, bool)) ([]K, [][]tag) {
+	var keys []K
+	var groups [][]tag
+	for _, t := range tags {
+		k, ok := key(t)
+		if !ok {
+			continue
+		}
+		i := slices.Index(keys, k)
+		if i < 0 {
+			keys, groups = append(keys, k), append(groups, nil)
+			i = len(keys) - 1
+		}
+		groups[i] = append(groups[i], t)
+	}
+	return keys, groups
+}
+
+// dimsOf is the dims the tags read, each once.
+func dimsOf(tags []tag) []string {
+	var dims []string
+	for _, t := range tags {
+		if !slices.Contains(dims, t.dim) {
+			dims = append(dims, t.dim)
+		}
+	}
+	return dims
+}
+
 // cutVisitors is the SQL of a closed day's visitors in its hours [a, b):
 // the whole day, a suffix or a prefix (see dayRow.window).
 func cutVisitors(a, b int) (string, bool) {
@@ -402,7 +404,7 @@ type dayRow struct {
 }
 
 // dayRowOf reads a closed day's row from the columns v[at...]: visitors,
-// the five sums, first_hour, last_hour and the five sums by hour (text).
+// the five sums, first_hour, last_hour and the five sums by hour.
 func dayRowOf(v []any, at int) dayRow {
 	r := dayRow{visitors: toInt(v[at]), firstHour: ints(v[at+6]), lastHour: ints(v[at+7])}
 	for i := range r.sums {
@@ -533,17 +535,12 @@ func (c closed) current(s *sqlBuf, lo, hi time.Time) {
 	s.w(" AND version IN ?", store.In(versions))
 }
 
-// ints reads an array of numbers written as text, "[1,0,2]".
+// ints reads an array of numbers.
 func ints(v any) []int64 {
-	text, _ := v.(string)
-	text = strings.Trim(text, "[]")
-	if text == "" {
-		return nil
-	}
-	var out []int64
-	for f := range strings.SplitSeq(text, ",") {
-		n, _ := strconv.ParseInt(f, 10, 64)
-		out = append(out, n)
+	xs, _ := v.([]any)
+	out := make([]int64, len(xs))
+	for i, x := range xs {
+		out[i] = toInt(x)
 	}
 	return out
 }
@@ -626,8 +623,8 @@ func (e *Engine) readSeries(ctx context.Context, f *fetch, qi int, cut time.Time
 	from := pl.p.from.UTC()
 	var s sqlBuf
 	lo, hi := from.Truncate(day), cut.Add(day-time.Hour).Truncate(day)
-	s.w("SELECT day, toInt64(visitors), visits, bounces, duration, pageviews, events, toString(first_hour), toString(last_hour), "+
-		"toString(visits_h), toString(bounces_h), toString(duration_h), toString(pageviews_h), toString(events_h) FROM "+dimsClosed+
+	s.w("SELECT day, toInt64(visitors), visits, bounces, duration, pageviews, events, first_hour, last_hour, "+
+		"visits_h, bounces_h, duration_h, pageviews_h, events_h FROM "+dimsClosed+
 		" WHERE site = ? AND dim = 'total' AND day >= ? AND day < ?", pl.site, store.Date(lo), store.Date(hi))
 	c.current(&s, lo, hi)
 	rows, err := e.read.Query(ctx, s.b.String(), s.args...)

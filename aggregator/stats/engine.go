@@ -100,7 +100,7 @@ func (e *Engine) RunMany(ctx context.Context, site aggregator.Site, qs []Query, 
 	jobs := make([]*job, len(qs))
 	for i, q := range qs {
 		jobs[i] = &job{q: q, now: now}
-		jobs[i].start(site, firstHour)
+		jobs[i].plan(site, firstHour)
 	}
 	var days closed
 	if slices.ContainsFunc(jobs, func(j *job) bool { return j.err == nil }) {
@@ -108,10 +108,8 @@ func (e *Engine) RunMany(ctx context.Context, site aggregator.Site, qs []Query, 
 		days, _ = e.closedDays(ctx, site.Domain)
 	}
 	for _, j := range jobs {
-		if j.topN && j.pl.closedMostly(days) {
-			j.topN = false
-			j.main = flatFetch(j.pl, false)
-			j.pending[0] = j.main
+		if j.err == nil {
+			j.start(days)
 		}
 	}
 	// Top-n breakdowns take two steps (rank, then their candidates);
@@ -186,7 +184,8 @@ type job struct {
 	maxOut        int64
 }
 
-func (j *job) start(site aggregator.Site, firstHour func() (time.Time, error)) {
+// plan checks the job's query and plans it; on failure, j.err says why.
+func (j *job) plan(site aggregator.Site, firstHour func() (time.Time, error)) {
 	q := j.q
 	if err := q.validate(); err != nil {
 		j.err = err
@@ -207,10 +206,14 @@ func (j *job) start(site aggregator.Site, firstHour func() (time.Time, error)) {
 	}
 	j.pl = pl
 	j.res = Result{Results: []Row{}, Meta: Meta{K: pl.k, Table: pl.table()}, Query: echo(q, pl)}
+}
 
-	// The main query, the population check of a filtered breakdown and
-	// the comparison go out together.
-	if j.topN = pl.topN(q); j.topN {
+// start hands out the job's first fetches, knowing the site's closed days
+// c: the main query, the population check of a filtered breakdown and
+// the comparison go out together.
+func (j *job) start(c closed) {
+	pl, q := j.pl, j.q
+	if j.topN = pl.topN(q, c); j.topN {
 		j.main = rankFetch(pl)
 	} else {
 		j.main = flatFetch(pl, false)

@@ -37,8 +37,8 @@ import (
 // materialized views fill the aggregates, into the embedded store and into
 // a ClickHouse server started for the run; closes the days before today
 // and lets the aggregates merge, as in a store in use (aggregator/rollup;
-// OPTIMIZE ... FINAL); then takes the
-// median of several overviews of the last 30 days after a warm-up, and of
+// OPTIMIZE ... FINAL); then takes the median of several overviews of the
+// last 30 days after a warm-up, and of
 // the dashboard's overview page, served by the real dashboard over
 // loopback to a signed-in admin (the page is rendered on the embedded
 // store, the default). The timed overview is Engine.Overview: totals
