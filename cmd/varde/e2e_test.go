@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/varde/varde/aggregator/rollup"
+	"github.com/varde/varde/aggregator/sessions"
 	"github.com/varde/varde/aggregator/store"
 	"github.com/varde/varde/internal/loadgen"
 	"github.com/varde/varde/internal/testenv"
@@ -159,6 +161,22 @@ func TestEndToEnd(t *testing.T) {
 			}
 			if norway != 6 {
 				t.Errorf("events located in Norway: got %d, want 6", norway)
+			}
+			// Every visit folded, and today closed as if it were over,
+			// so that the visits and closed breakdowns are audited too.
+			// (An hour on, the stopped node's lease has run out.)
+			later := func() time.Time { return time.Now().Add(time.Hour) }
+			sz := sessions.New(s, sessions.Options{Now: later, LeaseSettle: time.Millisecond})
+			for more := true; more; {
+				st, err := sz.RunOnce(ctx)
+				if err != nil || !st.Holder {
+					t.Fatalf("folding the visits: %+v, %v", st, err)
+				}
+				more = st.More
+			}
+			closed, err := rollup.Closer{Store: s}.Run(ctx, time.Now().Add(26*time.Hour))
+			if err != nil || closed == 0 {
+				t.Errorf("closing today for the audit: closed %d days, %v", closed, err)
 			}
 			var needles []string
 			for _, v := range visitorsSeen {
