@@ -86,7 +86,7 @@ func decoderOf(t string) (decodeFunc, error) {
 	case strings.HasPrefix(t, "LowCardinality(") && strings.HasSuffix(t, ")"):
 		return decoderOf(t[len("LowCardinality(") : len(t)-1])
 	case strings.HasPrefix(t, "Array(") && strings.HasSuffix(t, ")"):
-		elem, err := decoderOf(t[len("Array(") : len(t)-1])
+		elem, err := decoderOf(elemType(t))
 		if err != nil {
 			return nil, err
 		}
