@@ -200,7 +200,16 @@ func normalize(v reflect.Value) any {
 }
 
 func (s *server) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
-	if len(rows) == 0 {
+	src, err := sliceRows(table, columns, rows)
+	if err != nil {
+		return err
+	}
+	return s.InsertRows(ctx, table, columns, src)
+}
+
+func (s *server) InsertRows(ctx context.Context, table string, columns []string, rows RowSource) error {
+	n := rows.Len()
+	if n == 0 {
 		return nil
 	}
 	ctx, cancel := callContext(ctx)
@@ -214,11 +223,10 @@ func (s *server) Insert(ctx context.Context, table string, columns []string, row
 	if len(cols) != len(columns) {
 		return fmt.Errorf("store: insert into %s: server expects %d columns, got %d", table, len(cols), len(columns))
 	}
+	row := make([]any, len(columns))
 	vals := make([]any, len(columns))
-	for i, row := range rows {
-		if len(row) != len(columns) {
-			return fmt.Errorf("store: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
-		}
+	for i := range n {
+		rows.Row(i, row)
 		for j, v := range row {
 			cv, err := coerce(v, string(cols[j].Type()))
 			if err != nil {

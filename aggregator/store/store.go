@@ -25,11 +25,38 @@ type Store interface {
 	Query(ctx context.Context, query string, args ...any) (*Rows, error)
 	// Insert appends rows to a table; each row holds one value per column.
 	Insert(ctx context.Context, table string, columns []string, rows [][]any) error
+	// InsertRows is Insert with rows made one at a time, so that a large
+	// insert is never held as a [][]any of all its values.
+	InsertRows(ctx context.Context, table string, columns []string, rows RowSource) error
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Backend names the implementation: "embedded" or "server".
 	Backend() string
 	Close() error
+}
+
+// RowSource gives the rows of an insert one at a time.
+type RowSource interface {
+	Len() int
+	// Row puts row i's values, one per column, into dst; the caller owns
+	// dst again once Row returns.
+	Row(i int, dst []any)
+}
+
+// sliceRowSource is the RowSource of rows already made.
+type sliceRowSource [][]any
+
+func (r sliceRowSource) Len() int             { return len(r) }
+func (r sliceRowSource) Row(i int, dst []any) { copy(dst, r[i]) }
+
+// sliceRows checks that every row has a value per column.
+func sliceRows(table string, columns []string, rows [][]any) (RowSource, error) {
+	for i, row := range rows {
+		if len(row) != len(columns) {
+			return nil, fmt.Errorf("store: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
+		}
+	}
+	return sliceRowSource(rows), nil
 }
 
 // DefaultTimeout bounds a call whose context carries no deadline.

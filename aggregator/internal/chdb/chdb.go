@@ -184,8 +184,13 @@ func (c *Conn) Query(query, format string) ([]byte, error) {
 	if c.c == nil {
 		return nil, errors.New("chdb: connection closed")
 	}
-	q := C.CString(query)
-	defer C.free(unsafe.Pointer(q))
+	// The engine reads the statement in place (it takes a length, and
+	// keeps nothing after the call): a large INSERT is not copied again.
+	q := (*C.char)(unsafe.Pointer(unsafe.StringData(query)))
+	if len(query) == 0 {
+		q = C.CString("")
+		defer C.free(unsafe.Pointer(q))
+	}
 	f := C.CString(format)
 	defer C.free(unsafe.Pointer(f))
 	var r *C.chdb_result
