@@ -16,8 +16,8 @@ import (
 // batch is a sealed spool segment on its way into the events table.
 type batch struct {
 	seg    spool.Segment
-	rows   [][]any            // decoded on the first attempt
-	events []aggregator.Event // the same, as events, for Options.Inserted
+	events []aggregator.Event // decoded on the first attempt
+	loaded bool
 	// uncertain means some rows may be stored already: the segment was
 	// replayed from an earlier run, or an attempt got as far as sending
 	// them. Such a batch is inserted only after its stored ids are looked
@@ -84,13 +84,12 @@ func jitter(d time.Duration) time.Duration {
 // insertBatch inserts the rows of b that are not stored yet, under a fresh
 // insert id, and returns how many it inserted.
 func (w *Writer) insertBatch(ctx context.Context, b *batch) (int, error) {
-	if b.rows == nil {
+	if !b.loaded {
 		if err := w.load(b); err != nil {
 			return 0, err
 		}
 	}
-	rows := b.rows
-	if b.uncertain && len(rows) > 0 {
+	if b.uncertain && len(b.events) > 0 {
 		if err := w.waitInserts(ctx, b.seg.ID); err != nil {
 			return 0, fmt.Errorf("writer: wait for earlier inserts of batch %d: %w", b.seg.ID, err)
 		}
@@ -100,28 +99,22 @@ func (w *Writer) insertBatch(ctx context.Context, b *batch) (int, error) {
 		}
 		if len(stored) > 0 {
 			// Stored rows stay stored: drop them from the batch for good.
-			rows = make([][]any, 0, len(b.rows)-min(len(stored), len(b.rows)))
-			var events []aggregator.Event
-			for i, r := range b.rows {
-				if !stored[r[colEventID].(uint64)] {
-					rows = append(rows, r)
-					if b.events != nil {
-						events = append(events, b.events[i])
-					}
+			// A new slice: the old one may have been handed to Inserted.
+			left := make([]aggregator.Event, 0, len(b.events))
+			for _, e := range b.events {
+				if !stored[e.ID] {
+					left = append(left, e)
 				}
 			}
-			b.already += len(b.rows) - len(rows)
-			w.m.alreadyStored.Add(float64(len(b.rows) - len(rows)))
-			b.rows, b.events = rows, events
+			b.already += len(b.events) - len(left)
+			w.m.alreadyStored.Add(float64(len(b.events) - len(left)))
+			b.events = left
 		}
 	}
-	if len(rows) == 0 {
+	if len(b.events) == 0 {
 		return 0, nil
 	}
-	insertID := randomID()
-	for _, r := range rows {
-		r[colInsertID] = insertID
-	}
+	rows := eventRows{events: b.events, batchID: b.seg.ID, insertID: randomID()}
 	// From here the outcome may be unknown: a failed or timed-out insert
 	// may still have stored some rows (an insert that spans partitions is
 	// not atomic). Every later attempt looks them up first.
@@ -131,42 +124,47 @@ func (w *Writer) insertBatch(ctx context.Context, b *batch) (int, error) {
 	// the batch id here as insert_deduplication_token and drop a repeated
 	// insert itself, though only of the very same rows; ClickHouse 18.16
 	// and chDB's plain MergeTree have none, hence the look-up above.
-	if err := w.register(ctx, insertID, rows); err != nil {
+	if err := w.register(ctx, rows.insertID, b.events); err != nil {
 		return 0, err
 	}
-	ictx := withQueryID(ctx, insertQueryID(b.seg.ID, insertID))
-	if err := w.opts.Store.Insert(ictx, "events", columns, rows); err != nil {
+	ictx := withQueryID(ctx, insertQueryID(b.seg.ID, rows.insertID))
+	if err := w.opts.Store.InsertRows(ictx, "events", columns, rows); err != nil {
 		return 0, fmt.Errorf("writer: insert batch %d: %w", b.seg.ID, err)
 	}
 	if w.opts.Inserted != nil {
-		w.opts.Inserted(insertID, b.events)
+		w.opts.Inserted(rows.insertID, b.events)
 	}
-	return len(rows), nil
+	return len(b.events), nil
 }
 
 // register records an insert in raw_inserts before it runs, so that the
 // sessionizer finds it without scanning raw events. An insert that then
 // fails leaves a registration the sessionizer finds no (or some) rows for.
-func (w *Writer) register(ctx context.Context, insertID uint64, rows [][]any) error {
-	first, last := rows[0][colTime].(time.Time), rows[0][colTime].(time.Time)
-	for _, r := range rows {
-		t := r[colTime].(time.Time)
-		if t.Before(first) {
-			first = t
-		}
-		if t.After(last) {
-			last = t
-		}
-	}
+func (w *Writer) register(ctx context.Context, insertID uint64, events []aggregator.Event) error {
+	first, last := timeSpan(events)
 	err := w.opts.Store.Insert(ctx, "raw_inserts", []string{"insert_id", "rows", "first", "last", "time"},
-		[][]any{{insertID, uint64(len(rows)), first, last, time.Now().UTC()}})
+		[][]any{{insertID, uint64(len(events)), first, last, time.Now().UTC()}})
 	if err != nil {
 		return fmt.Errorf("writer: register insert %d: %w", insertID, err)
 	}
 	return nil
 }
 
-// load reads and decodes b's records into rows. Records this version cannot
+// timeSpan is the first and the last time of events (not empty), in UTC.
+func timeSpan(events []aggregator.Event) (first, last time.Time) {
+	first, last = events[0].Time, events[0].Time
+	for _, e := range events[1:] {
+		if e.Time.Before(first) {
+			first = e.Time
+		}
+		if e.Time.After(last) {
+			last = e.Time
+		}
+	}
+	return first.UTC(), last.UTC()
+}
+
+// load reads and decodes b's records into events. Records this version cannot
 // decode are counted and skipped: retrying cannot make them readable.
 func (w *Writer) load(b *batch) error {
 	recs, err := w.spool.Read(b.seg)
@@ -181,11 +179,7 @@ func (w *Writer) load(b *batch) error {
 			w.log.Error("writer: batch damaged on disk", "batch", b.seg.ID, "readable", len(recs), "records", b.seg.Records)
 		}
 	}
-	rows := make([][]any, 0, len(recs))
-	var events []aggregator.Event
-	if w.opts.Inserted != nil {
-		events = make([]aggregator.Event, 0, len(recs))
-	}
+	events := make([]aggregator.Event, 0, len(recs))
 	bad := 0
 	var e aggregator.Event
 	for _, r := range recs {
@@ -193,17 +187,13 @@ func (w *Writer) load(b *batch) error {
 			bad++
 			continue
 		}
-		rows = append(rows, row(&e, b.seg.ID))
-		if events != nil {
-			events = append(events, e)
-		}
+		events = append(events, e)
 	}
-	b.events = events
+	b.events, b.loaded = events, true
 	if bad > 0 {
 		w.m.undecodable.Add(float64(bad))
 		w.log.Error("writer: skipped undecodable records", "batch", b.seg.ID, "records", bad)
 	}
-	b.rows = rows
 	return nil
 }
 
@@ -216,20 +206,13 @@ WHERE site IN ? AND time >= ? AND time <= ? AND batch_id = ?`
 func (w *Writer) storedIDs(ctx context.Context, b *batch) (map[uint64]bool, error) {
 	seen := map[string]bool{}
 	var sites store.In
-	first, last := b.rows[0][colTime].(time.Time), b.rows[0][colTime].(time.Time)
-	for _, r := range b.rows {
-		if site := r[colSite].(string); !seen[site] {
-			seen[site] = true
-			sites = append(sites, site)
-		}
-		t := r[colTime].(time.Time)
-		if t.Before(first) {
-			first = t
-		}
-		if t.After(last) {
-			last = t
+	for _, e := range b.events {
+		if !seen[e.Site] {
+			seen[e.Site] = true
+			sites = append(sites, e.Site)
 		}
 	}
+	first, last := timeSpan(b.events)
 	res, err := w.opts.Store.Query(ctx, storedIDsQuery, sites, first.Truncate(time.Second), last, b.seg.ID)
 	if err != nil {
 		return nil, err

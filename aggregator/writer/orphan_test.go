@@ -26,7 +26,7 @@ func TestOrphanInsert(t *testing.T) {
 		octx := withQueryID(ctx, insertQueryID(b.seg.ID, 1))
 		orphan <- s.Exec(octx, `INSERT INTO events (site, time, event_id, batch_id)
 			SELECT ?, ?, id, ? FROM (SELECT arrayJoin(?) AS id) WHERE sleepEachRow(0.05) = 0`,
-			site, b.rows[0][colTime], b.seg.ID, acked)
+			site, b.events[0].Time.UTC(), b.seg.ID, acked)
 	}()
 	for {
 		if err := ctx.Err(); err != nil {

@@ -14,27 +14,34 @@ var columns = []string{
 	"props_keys", "props_values",
 }
 
-// Where row reads and writes the values it needs again.
+// Where the tests read a row's values.
 const (
-	colSite     = 0
-	colTime     = 1
 	colEventID  = 3
 	colInsertID = 5
 )
 
-// row is e as a row of the events table. insert_id is set per insert.
-func row(e *aggregator.Event, batchID uint64) []any {
+// eventRows are a batch's events as rows of the events table, made one at
+// a time as the store encodes them.
+type eventRows struct {
+	events            []aggregator.Event
+	batchID, insertID uint64
+}
+
+func (r eventRows) Len() int { return len(r.events) }
+
+func (r eventRows) Row(i int, dst []any) {
+	e := &r.events[i]
 	keys, values := e.PropKeys, e.PropValues
 	if keys == nil {
 		// An empty array, not JSON null, for the embedded engine.
 		keys, values = []string{}, []string{}
 	}
-	return []any{
-		e.Site, e.Time.UTC(), uint16(e.Time.Nanosecond() / 1e6), e.ID, batchID, uint64(0), e.VisitorID, e.PrevVisitorID,
+	copy(dst, []any{
+		e.Site, e.Time.UTC(), uint16(e.Time.Nanosecond() / 1e6), e.ID, r.batchID, r.insertID, e.VisitorID, e.PrevVisitorID,
 		e.Name, e.Hostname, e.Path, e.Query, e.Referrer, e.Source,
 		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMContent, e.UTMTerm,
 		e.Country, e.Region, e.RegionName, e.City,
 		e.Browser, e.BrowserVersion, e.OS, e.OSVersion, e.Device, e.ScreenWidth,
 		keys, values,
-	}
+	})
 }

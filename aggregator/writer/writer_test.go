@@ -347,7 +347,7 @@ func stage(t *testing.T, ctx context.Context, s store.Store, dir, site string, s
 	}
 	if storeRows > 0 {
 		stored := *b
-		stored.rows = b.rows[:storeRows]
+		stored.events = b.events[:storeRows]
 		if n, err := w.insertBatch(ctx, &stored); err != nil || n != storeRows {
 			t.Fatalf("insert: got %d, %v, want %d rows stored", n, err, storeRows)
 		}
@@ -364,7 +364,15 @@ type insertThenFail struct {
 }
 
 func (s *insertThenFail) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
-	if err := s.Store.Insert(ctx, table, columns, rows); err != nil {
+	return s.then(table, s.Store.Insert(ctx, table, columns, rows))
+}
+
+func (s *insertThenFail) InsertRows(ctx context.Context, table string, columns []string, rows store.RowSource) error {
+	return s.then(table, s.Store.InsertRows(ctx, table, columns, rows))
+}
+
+func (s *insertThenFail) then(table string, err error) error {
+	if err != nil {
 		return err
 	}
 	if s.fails > 0 && table == "events" {
@@ -524,9 +532,18 @@ func (discardStore) Query(context.Context, string, ...any) (*store.Rows, error) 
 	return &store.Rows{}, nil
 }
 func (discardStore) Insert(context.Context, string, []string, [][]any) error { return nil }
-func (discardStore) Ping(context.Context) error                              { return nil }
-func (discardStore) Backend() string                                         { return "discard" }
-func (discardStore) Close() error                                            { return nil }
+
+// InsertRows makes every row, as a store would, and keeps none.
+func (discardStore) InsertRows(_ context.Context, _ string, columns []string, rows store.RowSource) error {
+	dst := make([]any, len(columns))
+	for i := range rows.Len() {
+		rows.Row(i, dst)
+	}
+	return nil
+}
+func (discardStore) Ping(context.Context) error { return nil }
+func (discardStore) Backend() string            { return "discard" }
+func (discardStore) Close() error               { return nil }
 
 // TestInsertedHandsOverAndRegisters: every insert is registered in
 // raw_inserts before it runs, and heard by Options.Inserted with its events.
@@ -569,4 +586,11 @@ func TestInsertedHandsOverAndRegisters(t *testing.T) {
 			t.Errorf("registered %d rows in %d inserts, heard %d inserts; want 35 rows, every insert heard", total, rows.Len(), len(heard))
 		}
 	})
+}
+
+// row is e as a row of the events table, with insert_id 0.
+func row(e *aggregator.Event, batchID uint64) []any {
+	dst := make([]any, len(columns))
+	eventRows{events: []aggregator.Event{*e}, batchID: batchID}.Row(0, dst)
+	return dst
 }
