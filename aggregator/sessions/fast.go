@@ -11,8 +11,8 @@ import (
 )
 
 // The fast path. The node holding the lease is the only writer, so it can
-// remember what it wrote: the events of every visitor active in the last
-// keepOpen (the store holds exactly Visits of them). New events of such a
+// remember what it wrote: the events of the last visit of every visitor
+// active in the last keepOpen (the store holds exactly Visits of them). New events of such a
 // visitor that come after the remembered ones need no store reads at all:
 // the old rows are Visits(remembered), the new ones Visits(remembered +
 // new), and the difference is written. Visitors the holder has not seen
@@ -70,7 +70,8 @@ func (s *Sessionizer) prime(ctx context.Context, now time.Time) error {
 // fastPlan is a run's split of new events into the fast path's rows and the
 // visitors that must take the slow one.
 type fastPlan struct {
-	sessions, events [][]any
+	sessions signedRows[*Session]
+	events   signedRows[*SessionEvent]
 	remember         map[vkey][]aggregator.Event
 	slow             map[string]ids // site → visitor ids with their day bound
 	stats            Stats
@@ -123,9 +124,22 @@ func (m *memory) plan(events []aggregator.Event, now time.Time) fastPlan {
 		p.stats.EventsCancelled += ce
 		p.stats.EventsWritten += we
 		p.stats.Visitors++
-		p.remember[k] = all
+		p.remember[k] = openVisit(all)
 	}
 	return p
+}
+
+// openVisit is the tail of a fast-path visitor's events (sorted) that
+// forms its last visit. Only that visit can change: new events come after
+// every remembered one, and the visits before it end a Gap or more before
+// its first event. So it is all that needs remembering.
+func openVisit(evs []aggregator.Event) []aggregator.Event {
+	for i := len(evs) - 1; i > 0; i-- {
+		if evs[i].Time.Sub(evs[i-1].Time) >= Gap {
+			return slices.Clone(evs[i:])
+		}
+	}
+	return evs
 }
 
 // canTakeFast reports whether a visitor's new events (sorted) can be

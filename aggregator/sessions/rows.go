@@ -27,10 +27,20 @@ var sessionEventColumns = []string{
 	"sign",
 }
 
-func (a *Attrs) values() []any {
-	return []any{
+// attrColumns is how many columns Attrs fills.
+const attrColumns = 16
+
+// texts are the attributes in column order.
+func (a *Attrs) texts() [attrColumns]string {
+	return [...]string{
 		a.Referrer, a.Source, a.UTMSource, a.UTMMedium, a.UTMCampaign, a.UTMContent, a.UTMTerm,
 		a.Country, a.Region, a.RegionName, a.City, a.Browser, a.BrowserVersion, a.OS, a.OSVersion, a.Device,
+	}
+}
+
+func (a *Attrs) fill(dst []any) {
+	for i, t := range a.texts() {
+		dst[i] = t
 	}
 }
 
@@ -43,10 +53,17 @@ func (a *Attrs) dests() []any {
 
 // row is the session's insert values with the given sign.
 func (s *Session) row(sign int8) []any {
-	v := []any{s.Site, s.VisitorID, s.SessionID, s.Start, s.End, s.Duration, s.Pageviews, s.Events, s.Bounce,
-		s.Hostname, s.EntryPage, s.ExitPage}
-	v = append(v, s.Attrs.values()...)
-	return append(v, sign)
+	v := make([]any, len(sessionColumns))
+	s.fill(v, sign)
+	return v
+}
+
+// fill puts the row's values into dst, one per column of sessionColumns.
+func (s *Session) fill(dst []any, sign int8) {
+	n := copy(dst, []any{s.Site, s.VisitorID, s.SessionID, s.Start, s.End, s.Duration, s.Pageviews, s.Events, s.Bounce,
+		s.Hostname, s.EntryPage, s.ExitPage})
+	s.Attrs.fill(dst[n:])
+	dst[n+attrColumns] = sign
 }
 
 // dests are scan destinations for the columns of currentSessions.sql, but
@@ -78,9 +95,17 @@ func (s *Session) key() string {
 }
 
 func (e *SessionEvent) row(sign int8) []any {
-	v := []any{e.Site, e.VisitorID, e.SessionID, e.EventID, e.Time, e.Name, e.Hostname, e.Path, e.EntryPage}
-	v = append(v, e.Attrs.values()...)
-	return append(v, orEmpty(e.PropKeys), orEmpty(e.PropValues), sign)
+	v := make([]any, len(sessionEventColumns))
+	e.fill(v, sign)
+	return v
+}
+
+// fill puts the row's values into dst, one per column of sessionEventColumns.
+func (e *SessionEvent) fill(dst []any, sign int8) {
+	n := copy(dst, []any{e.Site, e.VisitorID, e.SessionID, e.EventID, e.Time, e.Name, e.Hostname, e.Path, e.EntryPage})
+	e.Attrs.fill(dst[n:])
+	n += attrColumns
+	dst[n], dst[n+1], dst[n+2] = orEmpty(e.PropKeys), orEmpty(e.PropValues), sign
 }
 
 func (e *SessionEvent) dests() []any {
@@ -130,8 +155,8 @@ func (k *keyBuilder) list(l []string) {
 }
 
 func (k *keyBuilder) attrs(a *Attrs) {
-	for _, v := range a.values() {
-		k.str(v.(string))
+	for _, t := range a.texts() {
+		k.str(t)
 	}
 }
 

@@ -218,7 +218,7 @@ func (s *Sessionizer) run(ctx context.Context, now time.Time, st Stats) (Stats, 
 		if err := s.lease.confirm(ctx); err != nil {
 			return st, err
 		}
-		if err := s.st.Insert(ctx, "sessions", sessionColumns, plan.sessions); err != nil {
+		if err := s.st.InsertRows(ctx, "sessions", sessionColumns, plan.sessions); err != nil {
 			return st, fmt.Errorf("sessions: write sessions: %w", err)
 		}
 	}
@@ -226,7 +226,7 @@ func (s *Sessionizer) run(ctx context.Context, now time.Time, st Stats) (Stats, 
 		if err := s.lease.confirm(ctx); err != nil {
 			return st, err
 		}
-		if err := s.st.Insert(ctx, "session_events", sessionEventColumns, plan.events); err != nil {
+		if err := s.st.InsertRows(ctx, "session_events", sessionEventColumns, plan.events); err != nil {
 			return st, fmt.Errorf("sessions: write session events: %w", err)
 		}
 	}

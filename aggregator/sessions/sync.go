@@ -71,7 +71,7 @@ func (s *Sessionizer) syncChunk(ctx context.Context, site string, core ids, st *
 		if err := s.lease.confirm(ctx); err != nil {
 			return err
 		}
-		if err := s.st.Insert(ctx, "sessions", sessionColumns, rowsS); err != nil {
+		if err := s.st.InsertRows(ctx, "sessions", sessionColumns, rowsS); err != nil {
 			return fmt.Errorf("sessions: write sessions: %w", err)
 		}
 	}
@@ -81,7 +81,7 @@ func (s *Sessionizer) syncChunk(ctx context.Context, site string, core ids, st *
 		if err := s.lease.confirm(ctx); err != nil {
 			return err
 		}
-		if err := s.st.Insert(ctx, "session_events", sessionEventColumns, rowsE); err != nil {
+		if err := s.st.InsertRows(ctx, "session_events", sessionEventColumns, rowsE); err != nil {
 			return fmt.Errorf("sessions: write session events: %w", err)
 		}
 	}
@@ -270,18 +270,32 @@ func (s *Sessionizer) current(ctx context.Context, site string, g ids) ([]counte
 type tableRow interface {
 	key() string
 	row(sign int8) []any
+	fill(dst []any, sign int8)
 }
+
+// signed is a row to write with its sign.
+type signed[T tableRow] struct {
+	row  T
+	sign int8
+}
+
+// signedRows are rows to write, made one at a time as the store encodes
+// them rather than held as [][]any.
+type signedRows[T tableRow] []signed[T]
+
+func (r signedRows[T]) Len() int             { return len(r) }
+func (r signedRows[T]) Row(i int, dst []any) { r[i].row.fill(dst, r[i].sign) }
 
 // diff returns the rows that turn cur into want: for each distinct row, as
 // many cancels (sign -1) or copies (sign +1) as its sum of signs is off by,
 // so that it ends at 1 when wanted and 0 when not. Rows already right are
 // not written. Cancels come first, each group in key order.
-func diff[T tableRow](want []T, cur []counted[T]) (rows [][]any, cancelled, written int) {
+func diff[T tableRow](want []T, cur []counted[T]) (rows signedRows[T], cancelled, written int) {
 	if len(cur) == 0 {
 		// New visitors only: nothing to compare with.
-		rows = make([][]any, len(want))
+		rows = make(signedRows[T], len(want))
 		for i, w := range want {
-			rows[i] = w.row(1)
+			rows[i] = signed[T]{w, 1}
 		}
 		return rows, 0, len(want)
 	}
@@ -311,14 +325,14 @@ func diff[T tableRow](want []T, cur []counted[T]) (rows [][]any, cancelled, writ
 	for _, k := range keys {
 		e := m[k]
 		for range e.have - e.want {
-			rows = append(rows, e.row.row(-1))
+			rows = append(rows, signed[T]{e.row, -1})
 			cancelled++
 		}
 	}
 	for _, k := range keys {
 		e := m[k]
 		for range e.want - e.have {
-			rows = append(rows, e.row.row(1))
+			rows = append(rows, signed[T]{e.row, 1})
 			written++
 		}
 	}
