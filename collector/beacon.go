@@ -58,13 +58,11 @@ type parsedBeacon struct {
 // parseBeacon reads and checks a beacon body.
 func parseBeacon(body []byte) (parsedBeacon, error) {
 	var b beacon
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&b); err != nil {
-		return parsedBeacon{}, badBeacon("the body is not a JSON object of an event: %s", consent.JSONProblem(err))
-	}
-	if dec.More() {
-		return parsedBeacon{}, badBeacon("the body holds more than one JSON value")
+	// Unmarshal allocates less than a Decoder (no reader, no buffer) on
+	// every beacon; a body it refuses goes through the Decoder, which
+	// tells a second value from broken JSON, for the answer's sentence.
+	if json.Unmarshal(body, &b) != nil {
+		return parsedBeacon{}, beaconSyntaxError(body)
 	}
 	var p parsedBeacon
 	switch {
@@ -95,6 +93,20 @@ func parseBeacon(body []byte) (parsedBeacon, error) {
 		p.PropKeys, p.PropValues = keys, values
 	}
 	return p, nil
+}
+
+// beaconSyntaxError says what is wrong with a body json.Unmarshal refused.
+func beaconSyntaxError(body []byte) error {
+	var b beacon
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&b); err != nil {
+		return badBeacon("the body is not a JSON object of an event: %s", consent.JSONProblem(err))
+	}
+	if dec.More() {
+		return badBeacon("the body holds more than one JSON value")
+	}
+	// Not reached while Unmarshal and Decode agree; still a clear answer.
+	return badBeacon("the body is not a JSON object of an event")
 }
 
 // parseProps reads a flat object of string, number and boolean values.
