@@ -20,7 +20,7 @@ func runLoadgen(ctx context.Context, args []string, env ioEnv) error {
 	f.Float64Var(&o.Rate, "rate", 1000, "requests per second; 0 sends as fast as the collector answers")
 	f.Var(durationValue(&o.Duration, 10*time.Second), "duration", "how long to send")
 	f.IntVar(&o.Requests, "requests", 0, "stop after this many requests (0: by duration)")
-	f.IntVar(&o.Visitors, "visitors", 2000, "distinct visitors")
+	f.IntVar(&o.Visitors, "visitors", 2000, "visitors who give consent first; each visit then comes from a new visitor with one of their tokens")
 	f.IntVar(&o.Concurrency, "concurrency", 64, "connections")
 	f.BoolVar(&allowRemote, "allow-remote", false, "allow a target that is not a loopback address")
 	rest, err := parseFlags(f, args, env)

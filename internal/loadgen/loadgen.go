@@ -35,9 +35,12 @@ type Options struct {
 	// Duration bounds the run; Requests, when set, bounds it too.
 	Duration time.Duration
 	Requests int
-	// Visitors is how many distinct visitors give consent and then visit
-	// (default 5000). A visit is 1 to 10 pageviews of one visitor in a row;
-	// visitors take turns, so each comes back a few times in a long run.
+	// Visitors is how many visitors give consent before the run (default
+	// 5000). Each visit, 1 to 10 pageviews in a row, then comes from a
+	// visitor of its own (an address and a browser not seen before) with
+	// one of their tokens: traffic of thousands of pageviews a second is
+	// thousands of people, each on the site for a few pages, not a few
+	// thousand people clicking for the whole run.
 	Visitors int
 	// Concurrency is the number of connections (default 64).
 	Concurrency int
@@ -149,7 +152,6 @@ var referrers = []string{"", "", "", "https://www.google.com/", "https://www.goo
 // makeVisitors spreads visitors over public address ranges of several
 // countries (in the GeoLite2 data) and over browsers.
 func makeVisitors(rng *rand.Rand, n int) []visitor {
-	prefixes := []string{"84.208.", "88.89.", "129.240.", "193.69.", "81.166.", "62.101.", "85.24.", "217.70.", "91.198.", "195.204."}
 	out := make([]visitor, n)
 	for i := range out {
 		p := prefixes[rng.IntN(len(prefixes))]
@@ -160,6 +162,21 @@ func makeVisitors(rng *rand.Rand, n int) []visitor {
 		}
 	}
 	return out
+}
+
+var prefixes = []string{"84.208.", "88.89.", "129.240.", "193.69.", "81.166.", "62.101.", "85.24.", "217.70.", "91.198.", "195.204."}
+
+// newcomer is the visitor of the n-th visit: an address of its own (n
+// walks the prefixes' 650,000 addresses) and a browser drawn at random,
+// carrying a token one of the consenting visitors got.
+func newcomer(rng *rand.Rand, n int, token string) visitor {
+	host := (n / len(prefixes)) % (254 * 256)
+	return visitor{
+		ip:    fmt.Sprintf("%s%d.%d", prefixes[n%len(prefixes)], host/254, 1+host%254),
+		ua:    userAgents[rng.IntN(len(userAgents))],
+		lang:  languages[rng.IntN(len(languages))],
+		token: token,
+	}
 }
 
 func setBrowserHeaders(req *fasthttp.Request, v visitor) {
@@ -373,7 +390,8 @@ func send(ctx context.Context, client *fasthttp.HostClient, opts Options, visito
 			for due := range jobs {
 				first := left == 0
 				if first {
-					v = visitors[int(nextVisit.Add(1))%len(visitors)]
+					n := int(nextVisit.Add(1))
+					v = newcomer(maker.rng, n, visitors[n%len(visitors)].token)
 					left = 1 + maker.rng.IntN(10)
 				}
 				left--
