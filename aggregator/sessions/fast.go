@@ -72,9 +72,9 @@ func (s *Sessionizer) prime(ctx context.Context, now time.Time) error {
 type fastPlan struct {
 	sessions signedRows[*Session]
 	events   signedRows[*SessionEvent]
-	remember         map[vkey][]aggregator.Event
-	slow             map[string]ids // site → visitor ids with their day bound
-	stats            Stats
+	remember map[vkey][]aggregator.Event
+	slow     map[string]ids // site → visitor ids with their day bound
+	stats    Stats
 }
 
 // plan splits the new events of a run.
