@@ -36,14 +36,68 @@ type vkey struct {
 
 // memory is the lease holder's view of open visitors.
 type memory struct {
-	open    map[vkey][]aggregator.Event
+	open    map[vkey]*remembered
 	slow    map[vkey]time.Time // visitors to keep on the slow path until then
 	counted int
 	primed  bool // slow holds every visitor with events before this view began
 }
 
 func (m *memory) reset() {
-	*m = memory{open: map[vkey][]aggregator.Event{}, slow: map[vkey]time.Time{}}
+	*m = memory{open: map[vkey]*remembered{}, slow: map[vkey]time.Time{}}
+}
+
+// remembered is a fast-path visitor's open visit, kept small: its first
+// event whole (the visit takes its attributes from it), the others with
+// only what a visit's rows read of them. At 10,000 events a second the
+// lease holder remembers up to maxRemembered events, so this is a third of
+// the memory whole events took.
+type remembered struct {
+	first aggregator.Event
+	rest  []slimEvent
+}
+
+type slimEvent struct {
+	time                 time.Time
+	id                   uint64
+	name, hostname, path string
+	propKeys, propValues []string
+}
+
+// remember keeps a visit's events (sorted, not empty).
+func remember(evs []aggregator.Event) *remembered {
+	r := &remembered{first: evs[0], rest: make([]slimEvent, len(evs)-1)}
+	for i, e := range evs[1:] {
+		r.rest[i] = slimEvent{e.Time, e.ID, e.Name, e.Hostname, e.Path, e.PropKeys, e.PropValues}
+	}
+	return r
+}
+
+// events are the remembered events again, as Visits reads them, with room
+// for n more. A nil r has none.
+func (r *remembered) events(n int) []aggregator.Event {
+	if r == nil {
+		return make([]aggregator.Event, 0, n)
+	}
+	out := make([]aggregator.Event, 0, 1+len(r.rest)+n)
+	out = append(out, r.first)
+	for _, e := range r.rest {
+		out = append(out, aggregator.Event{
+			Site: r.first.Site, VisitorID: r.first.VisitorID, Time: e.time, ID: e.id,
+			Name: e.name, Hostname: e.hostname, Path: e.path, PropKeys: e.propKeys, PropValues: e.propValues,
+		})
+	}
+	return out
+}
+
+func (r *remembered) len() int { return 1 + len(r.rest) }
+
+// last is the time and id of the last remembered event.
+func (r *remembered) last() (time.Time, uint64) {
+	if len(r.rest) == 0 {
+		return r.first.Time, r.first.ID
+	}
+	e := r.rest[len(r.rest)-1]
+	return e.time, e.id
 }
 
 // prime marks every visitor with events in the store in the last keepOpen
@@ -72,20 +126,27 @@ func (s *Sessionizer) prime(ctx context.Context, now time.Time) error {
 type fastPlan struct {
 	sessions signedRows[*Session]
 	events   signedRows[*SessionEvent]
-	remember map[vkey][]aggregator.Event
+	remember map[vkey]*remembered
 	slow     map[string]ids // site → visitor ids with their day bound
 	stats    Stats
 }
 
 // plan splits the new events of a run.
 func (m *memory) plan(events []aggregator.Event, now time.Time) fastPlan {
-	p := fastPlan{remember: map[vkey][]aggregator.Event{}, slow: map[string]ids{}}
-	byVisitor := map[vkey][]aggregator.Event{}
-	for _, e := range events {
+	p := fastPlan{remember: map[vkey]*remembered{}, slow: map[string]ids{}}
+	byVisitor := map[vkey][]int{}
+	for i, e := range events {
 		k := vkey{e.Site, e.VisitorID}
-		byVisitor[k] = append(byVisitor[k], e)
+		byVisitor[k] = append(byVisitor[k], i)
 	}
-	for k, evs := range byVisitor {
+	for k, idx := range byVisitor {
+		// The remembered events, then the new ones, sorted.
+		all := m.open[k].events(len(idx))
+		old := all[:len(all):len(all)]
+		for _, i := range idx {
+			all = append(all, events[i])
+		}
+		evs := all[len(old):]
 		slices.SortFunc(evs, eventOrder)
 		if !m.canTakeFast(k, evs, now) {
 			day := midnight(evs[0].Time.Add(-saltLag))
@@ -97,8 +158,6 @@ func (m *memory) plan(events []aggregator.Event, now time.Time) fastPlan {
 			}
 			continue
 		}
-		old := m.open[k]
-		all := append(slices.Clone(old), evs...)
 		var cur []counted[*Session]
 		var curE []counted[*SessionEvent]
 		for _, v := range Visits(old) {
@@ -124,7 +183,7 @@ func (m *memory) plan(events []aggregator.Event, now time.Time) fastPlan {
 		p.stats.EventsCancelled += ce
 		p.stats.EventsWritten += we
 		p.stats.Visitors++
-		p.remember[k] = openVisit(all)
+		p.remember[k] = remember(openVisit(all))
 	}
 	return p
 }
@@ -136,7 +195,7 @@ func (m *memory) plan(events []aggregator.Event, now time.Time) fastPlan {
 func openVisit(evs []aggregator.Event) []aggregator.Event {
 	for i := len(evs) - 1; i > 0; i-- {
 		if evs[i].Time.Sub(evs[i-1].Time) >= Gap {
-			return slices.Clone(evs[i:])
+			return evs[i:]
 		}
 	}
 	return evs
@@ -156,7 +215,8 @@ func (m *memory) canTakeFast(k vkey, evs []aggregator.Event, now time.Time) bool
 	if old, ok := m.open[k]; ok {
 		// Only events after every remembered one: anything earlier may
 		// change the visits in ways that need the whole history.
-		return eventOrder(old[len(old)-1], evs[0]) < 0
+		t, id := old.last()
+		return eventOrder(aggregator.Event{Time: t, ID: id}, evs[0]) < 0
 	}
 	// A visitor neither remembered nor marked slow (prime marked those with
 	// events from before this holder's view) has no event in the store
@@ -168,15 +228,18 @@ func (m *memory) canTakeFast(k vkey, evs []aggregator.Event, now time.Time) bool
 
 // apply records what a successful run wrote, and forgets stale visitors.
 func (m *memory) apply(p fastPlan, now time.Time) {
-	for k, evs := range p.remember {
-		m.counted += len(evs) - len(m.open[k])
-		m.open[k] = evs
+	for k, r := range p.remember {
+		if old, ok := m.open[k]; ok {
+			m.counted -= old.len()
+		}
+		m.counted += r.len()
+		m.open[k] = r
 	}
 	for site, list := range p.slow {
 		for id := range list {
 			k := vkey{site, id}
 			if old, ok := m.open[k]; ok {
-				m.counted -= len(old)
+				m.counted -= old.len()
 				delete(m.open, k)
 			}
 			m.slow[k] = now.Add(keepOpen)
@@ -186,9 +249,9 @@ func (m *memory) apply(p fastPlan, now time.Time) {
 }
 
 func (m *memory) forget(now time.Time) {
-	for k, evs := range m.open {
-		if now.Sub(evs[len(evs)-1].Time) > keepOpen {
-			m.counted -= len(evs)
+	for k, r := range m.open {
+		if last, _ := r.last(); now.Sub(last) > keepOpen {
+			m.counted -= r.len()
 			delete(m.open, k)
 		}
 	}
@@ -207,15 +270,16 @@ func (m *memory) forget(now time.Time) {
 		last time.Time
 	}
 	var all []entry
-	for k, evs := range m.open {
-		all = append(all, entry{k, evs[len(evs)-1].Time})
+	for k, r := range m.open {
+		last, _ := r.last()
+		all = append(all, entry{k, last})
 	}
 	slices.SortFunc(all, func(a, b entry) int { return a.last.Compare(b.last) })
 	for _, e := range all {
 		if m.counted <= maxRemembered*3/4 {
 			break
 		}
-		m.counted -= len(m.open[e.k])
+		m.counted -= m.open[e.k].len()
 		delete(m.open, e.k)
 		m.slow[e.k] = now.Add(keepOpen)
 	}
