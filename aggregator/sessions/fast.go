@@ -131,11 +131,14 @@ type fastPlan struct {
 	stats    Stats
 }
 
-// plan splits the new events of a run.
-func (m *memory) plan(events []aggregator.Event, now time.Time) fastPlan {
+// plan splits the new events of a run's part of the visitors.
+func (m *memory) plan(events []aggregator.Event, part visitorPart, now time.Time) fastPlan {
 	p := fastPlan{remember: map[vkey]*remembered{}, slow: map[string]ids{}}
 	byVisitor := map[vkey][]int{}
 	for i, e := range events {
+		if !part.has(e.VisitorID) {
+			continue
+		}
 		k := vkey{e.Site, e.VisitorID}
 		byVisitor[k] = append(byVisitor[k], i)
 	}

@@ -26,7 +26,9 @@ func TestFastPath(t *testing.T) {
 		clk := newClock(start)
 		// The clock moves minutes a step; a lease of an hour stays held.
 		newNode := func(holder string) *Sessionizer {
-			return New(st, Options{Now: clk.Now, Log: quiet, Holder: holder, Settle: -1, LeaseSettle: 20 * time.Millisecond, LeaseTTL: time.Hour})
+			s := New(st, Options{Now: clk.Now, Log: quiet, Holder: holder, Settle: -1, LeaseSettle: 20 * time.Millisecond, LeaseTTL: time.Hour})
+			s.foldPart = 4 // several parts a run
+			return s
 		}
 		a := newNode("a")
 		runOnce(t, a) // takes the lease; its memory starts now
