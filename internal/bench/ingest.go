@@ -19,7 +19,7 @@ import (
 
 const benchSite = "bench.localhost"
 
-func benchIngest(ctx context.Context, varde string, phase time.Duration, rate float64) error {
+func benchIngest(ctx context.Context, varde, geoip string, phase time.Duration, rate float64) error {
 	data, err := os.MkdirTemp("", "varde-bench-")
 	if err != nil {
 		return err
@@ -53,7 +53,12 @@ func benchIngest(ctx context.Context, varde string, phase time.Duration, rate fl
 	fmt.Fprintf(os.Stderr, "reference, as fast as it answers: %v\n", refRes)
 
 	addr := freeAddr()
-	srv := exec.Command(varde, "serve", "--listen", addr, "--trusted-proxies", "127.0.0.1")
+	args := []string{"serve", "--listen", addr, "--trusted-proxies", "127.0.0.1"}
+	if geoip != "" {
+		// Every beacon is located, as in a real deployment.
+		args = append(args, "--geoip", geoip)
+	}
+	srv := exec.Command(varde, args...)
 	srv.Env = env
 	logf, _ := os.Create(filepath.Join(data, "serve.log"))
 	srv.Stdout, srv.Stderr = logf, logf

@@ -34,6 +34,7 @@ func main() {
 		events    = flag.Int("events", 10_000_000, "raw events the query benchmark loads")
 		seconds   = flag.Int("seconds", 10, "seconds per throughput and latency phase")
 		rate      = flag.Float64("rate", 10000, "requests per second of the latency phase")
+		geoip     = flag.String("geoip", os.Getenv("VARDE_TEST_GEOIP"), "GeoIP database varde serve locates visitors with in the ingest benchmark (make sets it)")
 	)
 	flag.Parse()
 	if *reference != "" {
@@ -46,7 +47,7 @@ func main() {
 		var err error
 		switch what {
 		case "ingest":
-			err = benchIngest(ctx, *varde, time.Duration(*seconds)*time.Second, *rate)
+			err = benchIngest(ctx, *varde, *geoip, time.Duration(*seconds)*time.Second, *rate)
 		case "query":
 			err = benchQuery(ctx, *events)
 		default:
