@@ -332,8 +332,9 @@ func (s *Sessionizer) insertEvents(ctx context.Context, from time.Time, ins []ra
 }
 
 // maxOffered bounds the events the local writer has handed over and no run
-// has taken yet (this node may not hold the lease: then nobody takes them).
-const maxOffered = 200_000
+// has taken yet (this node may not hold the lease: then nobody takes them):
+// two full runs (MaxEvents) of a holder that has fallen behind.
+const maxOffered = 100_000
 
 // offers are the events this node's writer inserted, by insert id, so that
 // the lease holder need not read them back from the store.
