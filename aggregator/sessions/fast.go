@@ -132,22 +132,25 @@ type fastPlan struct {
 }
 
 // plan splits the new events of a run's part of the visitors.
-func (m *memory) plan(events []aggregator.Event, part visitorPart, now time.Time) fastPlan {
+func (m *memory) plan(batches [][]aggregator.Event, part visitorPart, now time.Time) fastPlan {
 	p := fastPlan{remember: map[vkey]*remembered{}, slow: map[string]ids{}}
-	byVisitor := map[vkey][]int{}
-	for i, e := range events {
-		if !part.has(e.VisitorID) {
-			continue
+	byVisitor := map[vkey][]*aggregator.Event{}
+	for _, events := range batches {
+		for i := range events {
+			e := &events[i]
+			if !part.has(e.VisitorID) {
+				continue
+			}
+			k := vkey{e.Site, e.VisitorID}
+			byVisitor[k] = append(byVisitor[k], e)
 		}
-		k := vkey{e.Site, e.VisitorID}
-		byVisitor[k] = append(byVisitor[k], i)
 	}
-	for k, idx := range byVisitor {
+	for k, news := range byVisitor {
 		// The remembered events, then the new ones, sorted.
-		all := m.open[k].events(len(idx))
+		all := m.open[k].events(len(news))
 		old := all[:len(all):len(all)]
-		for _, i := range idx {
-			all = append(all, events[i])
+		for _, e := range news {
+			all = append(all, *e)
 		}
 		evs := all[len(old):]
 		slices.SortFunc(evs, eventOrder)
@@ -301,14 +304,15 @@ func eventOrder(a, b aggregator.Event) int {
 	return 0
 }
 
-// insertEvents gathers the raw events of the inserts: those the local
-// writer handed over, and the others from the store.
-func (s *Sessionizer) insertEvents(ctx context.Context, from time.Time, ins []rawInsert) ([]aggregator.Event, error) {
-	var out []aggregator.Event
+// insertEvents gathers the raw events of the inserts, as batches: those the
+// local writer handed over (not copied: a run's events are tens of MB, and
+// the copy held up the garbage collector), and the others from the store.
+func (s *Sessionizer) insertEvents(ctx context.Context, from time.Time, ins []rawInsert) ([][]aggregator.Event, error) {
+	var out [][]aggregator.Event
 	var remote []rawInsert
 	for _, in := range ins {
 		if in.local != nil {
-			out = append(out, in.local...)
+			out = append(out, in.local)
 		} else if in.n > 0 {
 			remote = append(remote, in)
 		}
@@ -324,9 +328,11 @@ func (s *Sessionizer) insertEvents(ctx context.Context, from time.Time, ins []ra
 		if err != nil {
 			return nil, fmt.Errorf("sessions: new events: %w", err)
 		}
-		if out, err = scanEvents(rows, out); err != nil {
+		events, err := scanEvents(rows, nil)
+		if err != nil {
 			return nil, fmt.Errorf("sessions: new events: %w", err)
 		}
+		out = append(out, events)
 	}
 	return out, nil
 }

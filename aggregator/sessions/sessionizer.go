@@ -218,7 +218,7 @@ func (s *Sessionizer) run(ctx context.Context, now time.Time, st Stats) (Stats, 
 	if err != nil || len(ins) == 0 {
 		return st, err
 	}
-	events, err := s.insertEvents(ctx, from, ins)
+	batches, err := s.insertEvents(ctx, from, ins)
 	if err != nil {
 		return st, err
 	}
@@ -226,9 +226,13 @@ func (s *Sessionizer) run(ctx context.Context, now time.Time, st Stats) (Stats, 
 	// that a run's rows are never all in memory at once: a run at 10,000
 	// events a second folds in 20,000 to 50,000 events.
 	done := fastPlan{remember: map[vkey]*remembered{}, slow: map[string]ids{}}
-	parts := uint64(max(1, (len(events)+s.foldPart-1)/s.foldPart))
+	events := 0
+	for _, b := range batches {
+		events += len(b)
+	}
+	parts := uint64(max(1, (events+s.foldPart-1)/s.foldPart))
 	for i := range parts {
-		plan := s.mem.plan(events, visitorPart{i, parts}, now)
+		plan := s.mem.plan(batches, visitorPart{i, parts}, now)
 		if err := s.writeFast(ctx, plan); err != nil {
 			return st, err
 		}
