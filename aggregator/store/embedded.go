@@ -212,10 +212,16 @@ func (s *embedded) InsertRows(ctx context.Context, table string, columns []strin
 	// JSONEachRow, and the beacon path's batches are big. A Builder hands
 	// its text over without a copy.
 	var b strings.Builder
-	b.Grow(64 + n*len(columns)*12)
+	b.Grow(64 + len(columns)*32)
 	fmt.Fprintf(&b, "INSERT INTO %s (%s) FORMAT TabSeparated\n", table, strings.Join(columns, ", "))
+	head := b.Len()
 	row := make([]any, len(columns))
 	for i := range n {
+		if i == 1 {
+			// Size the text by its first row: growing a buffer of many
+			// MB copies it, in a stretch the garbage collector waits on.
+			b.Grow((b.Len() - head) * (n - 1) * 5 / 4)
+		}
 		rows.Row(i, row)
 		for j, v := range row {
 			if j > 0 {
