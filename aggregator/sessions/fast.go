@@ -12,10 +12,10 @@ import (
 
 // The fast path. The node holding the lease is the only writer, so it can
 // remember what it wrote: the events of the last visit of every visitor
-// active in the last keepOpen (the store holds exactly Visits of them). New events of such a
-// visitor that come after the remembered ones need no store reads at all:
-// the old rows are Visits(remembered), the new ones Visits(remembered +
-// new), and the difference is written. Visitors the holder has not seen
+// active in the last keepOpen (the store holds exactly Visits of them).
+// New events of such a visitor that come after the remembered ones need no
+// store reads at all: the old rows are Visits(remembered), the new ones
+// Visits(remembered + new), and the difference is written. Visitors the holder has not seen
 // since it took the lease, events that arrive out of order, and the minutes
 // after midnight when visits may continue yesterday's (prev_visitor_id)
 // take the exact, store-reading path (syncChunk), and are remembered as
