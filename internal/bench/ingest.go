@@ -8,30 +8,18 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/varde/varde/internal/loadgen"
+	"github.com/varde/varde/internal/testenv"
 )
 
 const benchSite = "bench.localhost"
 
 func benchIngest(ctx context.Context, varde, geoip string, phase time.Duration, rate float64) error {
-	data, err := os.MkdirTemp("", "varde-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(data)
-	env := append(os.Environ(), "VARDE_DATA="+data)
-	add := exec.Command(varde, "site", "add", benchSite)
-	add.Env = env
-	if out, err := add.CombinedOutput(); err != nil {
-		return fmt.Errorf("site add: %v\n%s", err, out)
-	}
-
 	// The reference first, in a process of its own like varde.
 	refAddr := freeAddr()
 	self, _ := os.Executable()
@@ -52,6 +40,68 @@ func benchIngest(ctx context.Context, varde, geoip string, phase time.Duration, 
 	}
 	fmt.Fprintf(os.Stderr, "reference, as fast as it answers: %v\n", refRes)
 
+	data, err := os.MkdirTemp("", "varde-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+	run, err := ingest(ctx, varde, geoip, []string{"VARDE_DATA=" + data}, phase, rate)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("bench ingest: varde_rps=%.0f reference_rps=%.0f ratio=%.2f p50_ms=%.2f p99_ms=%.2f rss_mb=%d accepted=%d stored=%d\n",
+		run.thr.RPS, refRes.RPS, run.thr.RPS/refRes.RPS, ms(run.lat.P50), ms(run.lat.P99), run.rssKiB/1024, run.accepted, run.stored)
+	if err := run.check(); err != nil {
+		return err
+	}
+
+	// For comparison, not a target: the same on a ClickHouse server (on
+	// the same two cores), where varde's memory is its own heap only.
+	srv, err := testenv.StartServer()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench ingest: no ClickHouse server for the comparison: %v\n", err)
+		return nil
+	}
+	defer func() { srv.Stop(); os.RemoveAll(srv.Dir) }()
+	sdata, err := os.MkdirTemp("", "varde-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(sdata)
+	run, err = ingest(ctx, varde, geoip, []string{"VARDE_DATA=" + sdata, "VARDE_STORE=" + srv.URL("varde")}, phase, rate)
+	if err != nil {
+		return fmt.Errorf("on a ClickHouse server: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "bench ingest on a ClickHouse server (for comparison): varde_rps=%.0f ratio=%.2f p50_ms=%.2f p99_ms=%.2f rss_mb=%d accepted=%d stored=%d\n",
+		run.thr.RPS, run.thr.RPS/refRes.RPS, ms(run.lat.P50), ms(run.lat.P99), run.rssKiB/1024, run.accepted, run.stored)
+	return run.check()
+}
+
+// ingestRun is what one varde serve under load did.
+type ingestRun struct {
+	lat, thr                 loadgen.Result
+	rssKiB                   int
+	accepted, stored, unique int
+}
+
+func (r ingestRun) check() error {
+	if r.stored != r.accepted || r.unique != r.stored {
+		return fmt.Errorf("stored %d events (%d unique) of %d accepted", r.stored, r.unique, r.accepted)
+	}
+	return nil
+}
+
+// ingest starts varde serve with env, loads it at rate (latency) and then
+// as fast as it answers (throughput), stops it with SIGTERM and counts what
+// it stored.
+func ingest(ctx context.Context, varde, geoip string, env []string, phase time.Duration, rate float64) (ingestRun, error) {
+	var run ingestRun
+	env = append(os.Environ(), env...)
+	add := exec.Command(varde, "site", "add", benchSite)
+	add.Env = env
+	if out, err := add.CombinedOutput(); err != nil {
+		return run, fmt.Errorf("site add: %v\n%s", err, out)
+	}
 	addr := freeAddr()
 	args := []string{"serve", "--listen", addr, "--trusted-proxies", "127.0.0.1"}
 	if geoip != "" {
@@ -60,32 +110,32 @@ func benchIngest(ctx context.Context, varde, geoip string, phase time.Duration, 
 	}
 	srv := exec.Command(varde, args...)
 	srv.Env = env
-	logf, _ := os.Create(filepath.Join(data, "serve.log"))
+	logf, _ := os.CreateTemp("", "varde-bench-serve-*.log")
+	defer os.Remove(logf.Name())
 	srv.Stdout, srv.Stderr = logf, logf
 	if err := srv.Start(); err != nil {
-		return err
+		return run, err
 	}
 	defer srv.Process.Kill()
 	if err := waitHTTP(addr, "/readyz", 60*time.Second); err != nil {
-		return err
+		return run, err
 	}
 	base := "http://" + addr
 	// Latency first, at a steady rate on a fresh server; then as fast as
 	// it answers.
-	var accepted int
-	lat, err := loadgen.Run(ctx, loadgen.Options{Target: base, Site: benchSite, Rate: rate, Duration: phase, Concurrency: 128, Seed: 2})
+	var err error
+	run.lat, err = loadgen.Run(ctx, loadgen.Options{Target: base, Site: benchSite, Rate: rate, Duration: phase, Concurrency: 128, Seed: 2})
 	if err != nil {
-		return fmt.Errorf("varde latency: %w", err)
+		return run, fmt.Errorf("varde latency: %w", err)
 	}
-	accepted += lat.Accepted
-	fmt.Fprintf(os.Stderr, "varde at %.0f/s: %v\n", rate, lat)
-	thr, err := loadgen.Run(ctx, loadgen.Options{Target: base, Site: benchSite, Rate: 0, Duration: phase, Concurrency: 64})
+	fmt.Fprintf(os.Stderr, "varde at %.0f/s: %v\n", rate, run.lat)
+	run.thr, err = loadgen.Run(ctx, loadgen.Options{Target: base, Site: benchSite, Rate: 0, Duration: phase, Concurrency: 64})
 	if err != nil {
-		return fmt.Errorf("varde throughput: %w", err)
+		return run, fmt.Errorf("varde throughput: %w", err)
 	}
-	accepted += thr.Accepted
-	fmt.Fprintf(os.Stderr, "varde, as fast as it answers: %v\n", thr)
-	rss := peakRSS(srv.Process.Pid)
+	fmt.Fprintf(os.Stderr, "varde, as fast as it answers: %v\n", run.thr)
+	run.accepted = run.lat.Accepted + run.thr.Accepted
+	run.rssKiB = peakRSS(srv.Process.Pid)
 
 	// A graceful stop flushes the spool; then count what was stored.
 	srv.Process.Signal(syscall.SIGTERM)
@@ -94,28 +144,22 @@ func benchIngest(ctx context.Context, varde, geoip string, phase time.Duration, 
 	select {
 	case <-done:
 	case <-time.After(2 * time.Minute):
-		return fmt.Errorf("varde did not stop within 2 minutes of SIGTERM")
+		return run, fmt.Errorf("varde did not stop within 2 minutes of SIGTERM")
 	}
 	count := exec.Command(varde, "sql", "SELECT count(), uniqExact(event_id) FROM events WHERE site = '"+benchSite+"'")
 	count.Env = env
 	out, err := count.Output()
 	if err != nil {
-		return fmt.Errorf("counting stored events: %v", err)
+		return run, fmt.Errorf("counting stored events: %v", err)
 	}
 	fields := strings.Fields(string(out))
 	if len(fields) != 2 {
-		return fmt.Errorf("counting stored events: got %q", out)
+		return run, fmt.Errorf("counting stored events: got %q", out)
 	}
-	stored, _ := strconv.Atoi(fields[0])
-	unique, _ := strconv.Atoi(fields[1])
-	fmt.Printf("bench ingest: varde_rps=%.0f reference_rps=%.0f ratio=%.2f p50_ms=%.2f p99_ms=%.2f rss_mb=%d accepted=%d stored=%d\n",
-		thr.RPS, refRes.RPS, thr.RPS/refRes.RPS, ms(lat.P50), ms(lat.P99), rss/1024, accepted, stored)
-	if stored != accepted || unique != stored {
-		return fmt.Errorf("stored %d events (%d unique) of %d accepted", stored, unique, accepted)
-	}
-	return nil
+	run.stored, _ = strconv.Atoi(fields[0])
+	run.unique, _ = strconv.Atoi(fields[1])
+	return run, nil
 }
-
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func freeAddr() string {
