@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +44,7 @@ func TestContract(t *testing.T) {
 		t.Run("insert and read back", func(t *testing.T) { testInsertReadBack(t, s) })
 		t.Run("bound values round trip", func(t *testing.T) { testBoundValues(t, s) })
 		t.Run("inserted strings round trip", func(t *testing.T) { testInsertedStrings(t, s) })
+		t.Run("rows made one at a time", func(t *testing.T) { testInsertRows(t, s) })
 		t.Run("sql error is an error", func(t *testing.T) { testSQLError(t, s) })
 		t.Run("concurrent queries", func(t *testing.T) { testConcurrent(t, s) })
 		t.Run("deadline", func(t *testing.T) { testDeadline(t, s) })
@@ -262,5 +264,39 @@ func testInsertedStrings(t *testing.T, s store.Store) {
 		if name != tricky[i] || len(tags) != 2 || tags[0] != tricky[i] {
 			t.Errorf("inserted %q: read back %q and %q", tricky[i], name, tags)
 		}
+	}
+}
+
+// madeRows makes row i when asked, into the one slice the store hands
+// over for every row.
+type madeRows int
+
+func (n madeRows) Len() int { return int(n) }
+
+func (n madeRows) Row(i int, dst []any) {
+	dst[0], dst[1], dst[2] = uint64(300000+i), fmt.Sprintf("made %d", i), []string{strconv.Itoa(i)}
+}
+
+// testInsertRows: every row is stored with its own values, though the
+// store gets them in a slice it reuses.
+func testInsertRows(t *testing.T, s store.Store) {
+	const n = 3000
+	if err := s.InsertRows(ctx(t), "items", []string{"id", "name", "tags"}, madeRows(n)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Query(ctx(t), `SELECT count(), sum(id - 300000),
+		countIf(name = concat('made ', toString(id - 300000))), countIf(tags[1] = toString(id - 300000))
+		FROM items WHERE id >= 300000`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Next()
+	var count, sum, names, tags uint64
+	if err := res.Scan(&count, &sum, &names, &tags); err != nil {
+		t.Fatal(err)
+	}
+	if count != n || sum != n*(n-1)/2 || names != n || tags != n {
+		t.Errorf("rows %d, sum of ids %d, rows with their own name %d and tag %d; want %d, %d, %d, %d",
+			count, sum, names, tags, n, n*(n-1)/2, n, n)
 	}
 }
