@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -77,6 +78,9 @@ func runServe(ctx context.Context, args []string, env ioEnv) error {
 
 func serve(ctx context.Context, cfg serveConfig, trusted *clientip.Trusted, configuredKeys []consent.Key, env ioEnv) error {
 	log := env.logger()
+	if procs, ok := node.Processors(runtime.GOMAXPROCS(0), env.getenv("GOMAXPROCS") != ""); ok {
+		runtime.GOMAXPROCS(procs)
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/varde/varde/internal/loadgen"
+	"github.com/varde/varde/internal/node"
 	"github.com/varde/varde/internal/testenv"
 )
 
@@ -25,6 +27,10 @@ func benchIngest(ctx context.Context, varde, geoip string, phase time.Duration, 
 	self, _ := os.Executable()
 	ref := exec.Command(self, "-reference", refAddr)
 	ref.Stderr = os.Stderr
+	if procs, ok := node.Processors(runtime.GOMAXPROCS(0), os.Getenv("GOMAXPROCS") != ""); ok {
+		// As many Go processors as varde serve gives itself.
+		ref.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
+	}
 	if err := ref.Start(); err != nil {
 		return err
 	}
