@@ -196,11 +196,7 @@ func (s *embedded) Query(ctx context.Context, query string, args ...any) (*Rows,
 }
 
 func (s *embedded) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
-	src, err := sliceRows(table, columns, rows)
-	if err != nil {
-		return err
-	}
-	return s.InsertRows(ctx, table, columns, src)
+	return insertSlice(ctx, s, table, columns, rows)
 }
 
 func (s *embedded) InsertRows(ctx context.Context, table string, columns []string, rows RowSource) error {
@@ -233,7 +229,6 @@ func (s *embedded) InsertRows(ctx context.Context, table string, columns []strin
 		}
 		b.WriteByte('\n')
 	}
-	clear(row)
 	if _, err := s.run(ctx, b.String(), ""); err != nil {
 		return fmt.Errorf("store: insert into %s: %w", table, err)
 	}

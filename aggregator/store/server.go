@@ -200,11 +200,7 @@ func normalize(v reflect.Value) any {
 }
 
 func (s *server) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
-	src, err := sliceRows(table, columns, rows)
-	if err != nil {
-		return err
-	}
-	return s.InsertRows(ctx, table, columns, src)
+	return insertSlice(ctx, s, table, columns, rows)
 }
 
 func (s *server) InsertRows(ctx context.Context, table string, columns []string, rows RowSource) error {

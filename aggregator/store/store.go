@@ -43,20 +43,21 @@ type RowSource interface {
 	Row(i int, dst []any)
 }
 
-// sliceRowSource is the RowSource of rows already made.
-type sliceRowSource [][]any
+// sliceRows is the RowSource of rows already made.
+type sliceRows [][]any
 
-func (r sliceRowSource) Len() int             { return len(r) }
-func (r sliceRowSource) Row(i int, dst []any) { copy(dst, r[i]) }
+func (r sliceRows) Len() int             { return len(r) }
+func (r sliceRows) Row(i int, dst []any) { copy(dst, r[i]) }
 
-// sliceRows checks that every row has a value per column.
-func sliceRows(table string, columns []string, rows [][]any) (RowSource, error) {
+// insertSlice is every backend's Insert: rows checked to have a value per
+// column, then inserted by the backend's InsertRows.
+func insertSlice(ctx context.Context, s Store, table string, columns []string, rows [][]any) error {
 	for i, row := range rows {
 		if len(row) != len(columns) {
-			return nil, fmt.Errorf("store: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
+			return fmt.Errorf("store: insert into %s: row %d has %d values for %d columns", table, i, len(row), len(columns))
 		}
 	}
-	return sliceRowSource(rows), nil
+	return s.InsertRows(ctx, table, columns, sliceRows(rows))
 }
 
 // DefaultTimeout bounds a call whose context carries no deadline.

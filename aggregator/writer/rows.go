@@ -14,12 +14,6 @@ var columns = []string{
 	"props_keys", "props_values",
 }
 
-// Where the tests read a row's values.
-const (
-	colEventID  = 3
-	colInsertID = 5
-)
-
 // eventRows are a batch's events as rows of the events table, made one at
 // a time as the store encodes them.
 type eventRows struct {

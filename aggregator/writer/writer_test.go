@@ -588,6 +588,12 @@ func TestInsertedHandsOverAndRegisters(t *testing.T) {
 	})
 }
 
+// Where the tests read a row's values.
+const (
+	colEventID  = 3
+	colInsertID = 5
+)
+
 // row is e as a row of the events table, with insert_id 0.
 func row(e *aggregator.Event, batchID uint64) []any {
 	dst := make([]any, len(columns))
