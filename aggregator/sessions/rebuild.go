@@ -103,7 +103,8 @@ func (s *Sessionizer) Rebuild(ctx context.Context, site string, from, to time.Ti
 			if err != nil {
 				return res, err
 			}
-			var rowsS, rowsE [][]any
+			var rowsS signedRows[*Session]
+			var rowsE signedRows[*SessionEvent]
 			for _, v := range Visits(events) {
 				// Each visit is written once: by the shard of its visitor id,
 				// on the day it starts.
@@ -111,18 +112,18 @@ func (s *Sessionizer) Rebuild(ctx context.Context, site string, from, to time.Ti
 					continue
 				}
 				if inRange(v.Session.Start) {
-					rowsS = append(rowsS, v.Session.row(1))
+					rowsS = append(rowsS, signed[*Session]{&v.Session, 1})
 				}
 				for i := range v.Events {
 					if inRange(v.Events[i].Time) {
-						rowsE = append(rowsE, v.Events[i].row(1))
+						rowsE = append(rowsE, signed[*SessionEvent]{&v.Events[i], 1})
 					}
 				}
 			}
-			if err := s.insertBatches(ctx, "sessions", sessionColumns, rowsS); err != nil {
+			if err := insertBatches(ctx, s, "sessions", sessionColumns, rowsS); err != nil {
 				return res, err
 			}
-			if err := s.insertBatches(ctx, "session_events", sessionEventColumns, rowsE); err != nil {
+			if err := insertBatches(ctx, s, "session_events", sessionEventColumns, rowsE); err != nil {
 				return res, err
 			}
 			res.Sessions += len(rowsS)
@@ -203,12 +204,12 @@ func (s *Sessionizer) countDays(ctx context.Context, site string, from, to time.
 	return out, nil
 }
 
-func (s *Sessionizer) insertBatches(ctx context.Context, table string, cols []string, rows [][]any) error {
+func insertBatches[T tableRow](ctx context.Context, s *Sessionizer, table string, cols []string, rows signedRows[T]) error {
 	for part := range slices.Chunk(rows, insertBatch) {
 		if err := s.lease.confirm(ctx); err != nil {
 			return err
 		}
-		if err := s.st.Insert(ctx, table, cols, part); err != nil {
+		if err := s.st.InsertRows(ctx, table, cols, part); err != nil {
 			return fmt.Errorf("sessions: rebuild: write %s: %w", table, err)
 		}
 	}

@@ -43,10 +43,10 @@ func TestRebuild(t *testing.T) {
 			stray.SessionID, stray.Pageviews = 999, 7
 			real := vs[3].Session
 			ev := vs[3].Events[0]
-			if err := st.Insert(ctxT(t), "sessions", sessionColumns, [][]any{stray.row(1), real.row(-1)}); err != nil {
+			if err := st.InsertRows(ctxT(t), "sessions", sessionColumns, signedRows[*Session]{{&stray, 1}, {&real, -1}}); err != nil {
 				t.Fatal(err)
 			}
-			if err := st.Insert(ctxT(t), "session_events", sessionEventColumns, [][]any{ev.row(1)}); err != nil {
+			if err := st.InsertRows(ctxT(t), "session_events", sessionEventColumns, signedRows[*SessionEvent]{{&ev, 1}}); err != nil {
 				t.Fatal(err)
 			}
 			if got := sumTotals(t, st, site); got == before {

@@ -51,13 +51,6 @@ func (a *Attrs) dests() []any {
 	}
 }
 
-// row is the session's insert values with the given sign.
-func (s *Session) row(sign int8) []any {
-	v := make([]any, len(sessionColumns))
-	s.fill(v, sign)
-	return v
-}
-
 // fill puts the row's values into dst, one per column of sessionColumns.
 func (s *Session) fill(dst []any, sign int8) {
 	n := copy(dst, []any{s.Site, s.VisitorID, s.SessionID, s.Start, s.End, s.Duration, s.Pageviews, s.Events, s.Bounce,
@@ -92,12 +85,6 @@ func (s *Session) key() string {
 	k.str(s.ExitPage)
 	k.attrs(&s.Attrs)
 	return k.String()
-}
-
-func (e *SessionEvent) row(sign int8) []any {
-	v := make([]any, len(sessionEventColumns))
-	e.fill(v, sign)
-	return v
 }
 
 // fill puts the row's values into dst, one per column of sessionEventColumns.

@@ -233,7 +233,7 @@ func (s *Sessionizer) run(ctx context.Context, now time.Time, st Stats) (Stats, 
 	parts := uint64(max(1, (events+s.foldPart-1)/s.foldPart))
 	for i := range parts {
 		plan := s.mem.plan(batches, visitorPart{i, parts}, now)
-		if err := s.writeFast(ctx, plan); err != nil {
+		if err := s.write(ctx, plan.sessions, plan.events); err != nil {
 			return st, err
 		}
 		st.Visitors += plan.stats.Visitors
@@ -279,27 +279,6 @@ const foldPart = 10_000
 type visitorPart struct{ i, n uint64 }
 
 func (p visitorPart) has(visitorID uint64) bool { return visitorID%p.n == p.i }
-
-// writeFast writes the fast path's rows of a plan.
-func (s *Sessionizer) writeFast(ctx context.Context, plan fastPlan) error {
-	if len(plan.sessions) > 0 {
-		if err := s.lease.confirm(ctx); err != nil {
-			return err
-		}
-		if err := s.st.InsertRows(ctx, "sessions", sessionColumns, plan.sessions); err != nil {
-			return fmt.Errorf("sessions: write sessions: %w", err)
-		}
-	}
-	if len(plan.events) > 0 {
-		if err := s.lease.confirm(ctx); err != nil {
-			return err
-		}
-		if err := s.st.InsertRows(ctx, "session_events", sessionEventColumns, plan.events); err != nil {
-			return fmt.Errorf("sessions: write session events: %w", err)
-		}
-	}
-	return nil
-}
 
 // Run calls RunOnce every Interval (at once again while work is left) until
 // ctx ends, then releases the lease. Errors are logged and retried on the

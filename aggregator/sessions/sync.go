@@ -67,26 +67,35 @@ func (s *Sessionizer) syncChunk(ctx context.Context, site string, core ids, st *
 	}
 	rowsS, cancelS, addS := diff(wantS, curS)
 	rowsE, cancelE, addE := diff(wantE, curE)
-	if len(rowsS) > 0 {
-		if err := s.lease.confirm(ctx); err != nil {
-			return err
-		}
-		if err := s.st.InsertRows(ctx, "sessions", sessionColumns, rowsS); err != nil {
-			return fmt.Errorf("sessions: write sessions: %w", err)
-		}
+	if err := s.write(ctx, rowsS, rowsE); err != nil {
+		return err
 	}
 	st.SessionsCancelled += cancelS
 	st.SessionsWritten += addS
-	if len(rowsE) > 0 {
+	st.EventsCancelled += cancelE
+	st.EventsWritten += addE
+	return nil
+}
+
+// write inserts a run's rows, confirming first that this node still holds
+// the lease.
+func (s *Sessionizer) write(ctx context.Context, sessions signedRows[*Session], events signedRows[*SessionEvent]) error {
+	if len(sessions) > 0 {
 		if err := s.lease.confirm(ctx); err != nil {
 			return err
 		}
-		if err := s.st.InsertRows(ctx, "session_events", sessionEventColumns, rowsE); err != nil {
+		if err := s.st.InsertRows(ctx, "sessions", sessionColumns, sessions); err != nil {
+			return fmt.Errorf("sessions: write sessions: %w", err)
+		}
+	}
+	if len(events) > 0 {
+		if err := s.lease.confirm(ctx); err != nil {
+			return err
+		}
+		if err := s.st.InsertRows(ctx, "session_events", sessionEventColumns, events); err != nil {
 			return fmt.Errorf("sessions: write session events: %w", err)
 		}
 	}
-	st.EventsCancelled += cancelE
-	st.EventsWritten += addE
 	return nil
 }
 
@@ -269,7 +278,6 @@ func (s *Sessionizer) current(ctx context.Context, site string, g ids) ([]counte
 
 type tableRow interface {
 	key() string
-	row(sign int8) []any
 	fill(dst []any, sign int8)
 }
 
