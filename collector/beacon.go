@@ -105,8 +105,9 @@ func beaconSyntaxError(body []byte) error {
 	if dec.More() {
 		return badBeacon("the body holds more than one JSON value")
 	}
-	// Not reached while Unmarshal and Decode agree; still a clear answer.
-	return badBeacon("the body is not a JSON object of an event")
+	// The Decoder stops after the object; Unmarshal also refuses what
+	// follows it, such as a stray "]".
+	return badBeacon("the body has characters after its JSON object")
 }
 
 // parseProps reads a flat object of string, number and boolean values.

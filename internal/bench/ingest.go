@@ -46,12 +46,7 @@ func benchIngest(ctx context.Context, varde, geoip string, phase time.Duration, 
 	}
 	fmt.Fprintf(os.Stderr, "reference, as fast as it answers: %v\n", refRes)
 
-	data, err := os.MkdirTemp("", "varde-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(data)
-	run, err := ingest(ctx, varde, geoip, []string{"VARDE_DATA=" + data}, phase, rate)
+	run, err := ingest(ctx, varde, geoip, "", phase, rate)
 	if err != nil {
 		return err
 	}
@@ -62,19 +57,14 @@ func benchIngest(ctx context.Context, varde, geoip string, phase time.Duration, 
 	}
 
 	// For comparison, not a target: the same on a ClickHouse server (on
-	// the same two cores), where varde's memory is its own heap only.
+	// the same machine), where varde's memory is its own heap only.
 	srv, err := testenv.StartServer()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench ingest: no ClickHouse server for the comparison: %v\n", err)
 		return nil
 	}
 	defer func() { srv.Stop(); os.RemoveAll(srv.Dir) }()
-	sdata, err := os.MkdirTemp("", "varde-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(sdata)
-	run, err = ingest(ctx, varde, geoip, []string{"VARDE_DATA=" + sdata, "VARDE_STORE=" + srv.URL("varde")}, phase, rate)
+	run, err = ingest(ctx, varde, geoip, srv.URL("varde"), phase, rate)
 	if err != nil {
 		return fmt.Errorf("on a ClickHouse server: %w", err)
 	}
@@ -97,12 +87,21 @@ func (r ingestRun) check() error {
 	return nil
 }
 
-// ingest starts varde serve with env, loads it at rate (latency) and then
-// as fast as it answers (throughput), stops it with SIGTERM and counts what
-// it stored.
-func ingest(ctx context.Context, varde, geoip string, env []string, phase time.Duration, rate float64) (ingestRun, error) {
+// ingest starts varde serve on a data directory of its own and the given
+// store (empty: the embedded one), loads it at rate (latency) and then as
+// fast as it answers (throughput), stops it with SIGTERM and counts what it
+// stored.
+func ingest(ctx context.Context, varde, geoip, storeURL string, phase time.Duration, rate float64) (ingestRun, error) {
 	var run ingestRun
-	env = append(os.Environ(), env...)
+	data, err := os.MkdirTemp("", "varde-bench-")
+	if err != nil {
+		return run, err
+	}
+	defer os.RemoveAll(data)
+	env := append(os.Environ(), "VARDE_DATA="+data)
+	if storeURL != "" {
+		env = append(env, "VARDE_STORE="+storeURL)
+	}
 	add := exec.Command(varde, "site", "add", benchSite)
 	add.Env = env
 	if out, err := add.CombinedOutput(); err != nil {
@@ -129,7 +128,6 @@ func ingest(ctx context.Context, varde, geoip string, env []string, phase time.D
 	base := "http://" + addr
 	// Latency first, at a steady rate on a fresh server; then as fast as
 	// it answers.
-	var err error
 	run.lat, err = loadgen.Run(ctx, loadgen.Options{Target: base, Site: benchSite, Rate: rate, Duration: phase, Concurrency: 128, Seed: 2})
 	if err != nil {
 		return run, fmt.Errorf("varde latency: %w", err)

@@ -154,12 +154,7 @@ var referrers = []string{"", "", "", "https://www.google.com/", "https://www.goo
 func makeVisitors(rng *rand.Rand, n int) []visitor {
 	out := make([]visitor, n)
 	for i := range out {
-		p := prefixes[rng.IntN(len(prefixes))]
-		out[i] = visitor{
-			ip:   fmt.Sprintf("%s%d.%d", p, rng.IntN(256), 1+rng.IntN(254)),
-			ua:   userAgents[rng.IntN(len(userAgents))],
-			lang: languages[rng.IntN(len(languages))],
-		}
+		out[i] = newcomer(rng, i, "")
 	}
 	return out
 }
